@@ -1,0 +1,64 @@
+/**
+ * Every NATS subject xoar uses, in one place. Services never build subjects by hand;
+ * the broker permissions are compiled from the same functions, so a subject that is not
+ * built here cannot be granted.
+ *
+ *   xoar.<host>.svc.<id>.status    service  → supervisor  heartbeats and lifecycle reports
+ *   xoar.<host>.svc.<id>.ctl       supervisor → service   commands (retire, stop)
+ *   xoar.<host>.rpc.<id>.<op>      anyone granted → service  requests to a service VM
+ *   xoar.<host>.sup.<op>           service  → supervisor  privileged requests (platform.start, pci.assign)
+ *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, host.down)
+ *   xoar.<host>.audit.<kind>       supervisor only        the audit stream (JetStream)
+ *   _INBOX.<principal>.>           one inbox prefix per principal, so nobody reads another's replies
+ */
+export const SUBJECT_ROOT = 'xoar';
+
+/** A NATS token: letters, digits, `-` and `_` only (no `.`, `*`, `>` or white space). */
+const TOKEN = /^[A-Za-z0-9_-]+$/;
+
+export function isSubjectToken(value: string): boolean {
+  return TOKEN.test(value);
+}
+
+function token(value: string, what: string): string {
+  if (!TOKEN.test(value)) {
+    throw new TypeError(`${what} "${value}" is not a valid subject token (letters, digits, - and _ only)`);
+  }
+  return value;
+}
+
+export const subjects = {
+  serviceStatus: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.${token(id, 'service id')}.status`,
+  allServiceStatus: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.*.status`,
+  serviceControl: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.${token(id, 'service id')}.ctl`,
+  rpc: (host: string, id: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.${op}`,
+  rpcAll: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.>`,
+  supervisor: (host: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.${op}`,
+  supervisorAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.>`,
+  control: (host: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.ctl.${op}`,
+  controlAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.ctl.>`,
+  audit: (host: string, kind: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.audit.${kind}`,
+  auditAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.audit.>`,
+  inboxPrefix: (principal: string) => `_INBOX.${token(principal, 'principal')}`,
+  inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
+} as const;
+
+/** The JetStream stream that holds a host's audit log. */
+export function auditStreamName(host: string): string {
+  return `XOAR_AUDIT_${token(host, 'host').replace(/-/g, '_').toUpperCase()}`;
+}
+
+/** Supervisor operations a service may be granted (`xoar.<host>.sup.<op>`). */
+export const SupervisorOp = {
+  platformStart: 'platform.start',
+  pciAssign: 'pci.assign',
+} as const;
+export type SupervisorOp = (typeof SupervisorOp)[keyof typeof SupervisorOp];
+
+/** Operator operations (`xoar.<host>.ctl.<op>`), used by the CLI. */
+export const ControlOp = {
+  status: 'status',
+  serviceRestart: 'service.restart',
+  hostDown: 'host.down',
+} as const;
+export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];

@@ -1,0 +1,56 @@
+/**
+ * How service VMs are realised. The lifecycle machines talk only to this interface, so the
+ * `process` driver (OS processes) and a `xen` driver (domains through xl) are interchangeable.
+ *
+ * A driver knows nothing about the bus: readiness and heartbeats arrive at the supervisor over
+ * NATS. The driver starts, snapshots, restores and destroys instances, and reports their exit.
+ */
+export interface InstanceSpec {
+  host: string;
+  /** The service VM id from the policy (`blk-shared`). */
+  id: string;
+  role: string;
+  /** Increases with every new instance of the same service VM; reports carry it. */
+  instance: number;
+  natsUrl: string;
+  /** The service VM's own nkey seed: its only credential. Never put in the environment. */
+  seed: string;
+  heartbeatMs: number;
+  /** Role-specific configuration the instance needs at start (JSON-serialisable). */
+  config: Record<string, unknown>;
+}
+
+export interface InstanceExit {
+  code: number | null;
+  signal: string | null;
+}
+
+export interface InstanceHandle {
+  id: string;
+  instance: number;
+  /** The OS process id of the service itself, where the driver has one. */
+  pid: number | undefined;
+  /** Settles once when the instance is gone, however it ended. */
+  readonly exited: Promise<InstanceExit>;
+}
+
+/** The clean image of a service VM, taken right after it initialised. */
+export interface Snapshot {
+  id: string;
+  /** sha256 over the code identity and the declared initial state. */
+  digest: string;
+  takenAt: number;
+  spec: Omit<InstanceSpec, 'instance' | 'seed'>;
+}
+
+export interface ServiceDriver {
+  readonly kind: string;
+  /** Starts a new instance; resolves once it exists (it reports readiness on the bus). */
+  start(spec: InstanceSpec): Promise<InstanceHandle>;
+  /** Records the clean image of an initialised instance. */
+  snapshot(handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot>;
+  /** Starts a fresh instance from a snapshot; the old one is not touched. */
+  restore(snapshot: Snapshot, instance: number, seed: string): Promise<InstanceHandle>;
+  /** Ends an instance at once and resolves when it is gone. Idempotent. */
+  destroy(handle: InstanceHandle): Promise<void>;
+}
