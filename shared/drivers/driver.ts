@@ -18,11 +18,18 @@ export interface InstanceSpec {
   heartbeatMs: number;
   /** Role-specific configuration the instance needs at start (JSON-serialisable). */
   config: Record<string, unknown>;
+  /** Host paths the instance must be able to read besides its code (a driver may enforce it). */
+  readPaths: string[];
 }
+
+/** What an instance receives at start: its spec without the secret, which travels apart. */
+export type InstanceBootstrap = InstanceSpec;
 
 export interface InstanceExit {
   code: number | null;
   signal: string | null;
+  /** The last thing the instance said before it ended (its last log line), if anything. */
+  detail?: string;
 }
 
 export interface InstanceHandle {

@@ -1,0 +1,142 @@
+import type { CommandModule } from 'yargs';
+import { readAudit } from '../../../shared/audit/audit-log.js';
+import type { AuditRecord } from '../../../shared/audit/audit-record.js';
+import { connectAs } from '../../../shared/bus/connect.js';
+import { subjects } from '../../../shared/bus/subjects.js';
+import { Role } from '../../../shared/policy/types.js';
+import type { Supervisor } from '../../supervisor/supervisor.js';
+import type { GlobalOptions } from '../global-options.js';
+import { runCommand } from '../output.js';
+import { renderStatus } from '../render-status.js';
+import { type SupervisorCliOptions, startSupervisor, withSupervisorOptions } from '../supervisor-options.js';
+
+type Options = GlobalOptions & SupervisorCliOptions;
+
+const POLL_MS = 100;
+const TIMED_ROLLBACK_WAIT_MS = 60_000;
+
+/**
+ * The main job end to end, in under a minute: a host boots from its policy, the disposable
+ * roles retire, drivers roll back on their timers, an operator rolls one back by hand, a crash
+ * is recovered, a compromised service is refused by the broker, and the audit log answers.
+ */
+export const demoCommand: CommandModule<GlobalOptions, Options> = {
+  command: 'demo',
+  describe: 'Run the end-to-end demo: boot, self-destruct, timed rollbacks, a crash, a refused attack, an audit query',
+  builder: (yargs) => withSupervisorOptions(yargs),
+  handler: (argv) =>
+    runCommand(argv, async () => {
+      const say = narrator(argv.json);
+      const began = Date.now();
+      say('boot', `booting host from ${argv.policy}`);
+      const supervisor = await startSupervisor(argv);
+      try {
+        await supervisor.booted;
+        say('booted', `all roles booted in ${Date.now() - began} ms; boot and pci-config retired`, { status: supervisor.status() });
+        if (!argv.json) process.stdout.write(`${renderStatus(supervisor.status())}\n\n`);
+        await timedRollbacks(supervisor, say);
+        await operatorRollback(supervisor, say);
+        await crashRecovery(supervisor, say);
+        await refusedAttack(supervisor, say);
+        await auditQuery(supervisor, say);
+      } finally {
+        await supervisor.stop();
+      }
+      say('stopped', `host stopped; every service VM and the broker are gone (${Date.now() - began} ms in all)`);
+    }),
+};
+
+type Say = (step: string, text: string, data?: Record<string, unknown>) => void;
+
+function narrator(json: boolean): Say {
+  return (step, text, data = {}) => {
+    process.stdout.write(json ? `${JSON.stringify({ step, at: new Date().toISOString(), text, ...data })}\n` : `▸ ${text}\n`);
+  };
+}
+
+async function until<T>(probe: () => T | undefined, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function timedRollbacks(supervisor: Supervisor, say: Say): Promise<void> {
+  const drivers = supervisor.policy.services.filter((s) => (s.role === Role.block || s.role === Role.network) && s.restart.kind === 'every');
+  say('timers', `waiting for the timed rollbacks of ${drivers.map((s) => `${s.id} (every ${s.restart.kind === 'every' ? s.restart.periodMs / 1000 : '?'} s)`).join(', ')}`);
+  for (const driver of drivers) {
+    const service = await until(() => supervisor.status().services.find((s) => s.id === driver.id && s.lastRollback?.cause === 'timer'), TIMED_ROLLBACK_WAIT_MS, `${driver.id} to roll back on its timer`);
+    say('timed-rollback', `${service.id} rolled back on its timer in ${service.lastRollback?.durationMs} ms: now instance ${service.instance}, pid ${service.pid}`, { service });
+  }
+}
+
+async function operatorRollback(supervisor: Supervisor, say: Say): Promise<void> {
+  const target = supervisor.policy.services.find((s) => s.role === Role.xenstoreLogic);
+  if (!target) return;
+  const service = await supervisor.restart(target.id);
+  say('operator-rollback', `operator rolled ${service.id} back: ${service.lastRollback?.durationMs} ms, instance ${service.instance}`, { service });
+}
+
+async function crashRecovery(supervisor: Supervisor, say: Say): Promise<void> {
+  const target = supervisor.status().services.find((s) => s.role === Role.toolstack && s.state === 'running');
+  if (!target?.pid) return;
+  process.kill(target.pid, 'SIGKILL');
+  say('crash', `killed ${target.id} (pid ${target.pid}) with SIGKILL`);
+  const service = await until(() => supervisor.status().services.find((s) => s.id === target.id && s.state === 'running' && s.instance > target.instance), 20_000, `${target.id} to recover`);
+  say('recovered', `${service.id} crashed and was rolled back to its snapshot in ${service.lastRollback?.durationMs} ms (instance ${service.instance})`, { service });
+}
+
+/** Plays a compromised block backend: its own credentials, used outside its grants. */
+async function refusedAttack(supervisor: Supervisor, say: Say): Promise<void> {
+  const block = supervisor.policy.services.find((s) => s.role === Role.block);
+  const state = supervisor.policy.services.find((s) => s.role === Role.xenstoreState);
+  if (!block || !state) return;
+  const host = supervisor.policy.host.name;
+  const { url, seed } = supervisor.credentialsOf(block.id);
+  const attacker = await connectAs({ url, principal: block.id, seed, name: 'demo-attacker' });
+  const before = supervisor.status().violations;
+  attacker.publish(subjects.rpc(host, state.id, 'write'), '{"path":"/local/domain/0","value":"pwned"}');
+  attacker.publish(subjects.audit(host, 'lifecycle'), '{"forged":true}');
+  await attacker.flush().catch(() => undefined);
+  await until(() => (supervisor.status().violations >= before + 2 ? true : undefined), 10_000, 'the broker to report the violations');
+  await attacker.close();
+  say('attack-refused', `a compromised ${block.id} tried to write to ${state.id} and to forge an audit record: the broker refused both and the supervisor recorded them`);
+}
+
+async function auditQuery(supervisor: Supervisor, say: Say): Promise<void> {
+  await supervisor.audit.flush();
+  const records = await readAuditAsSupervisor(supervisor);
+  const byKind = new Map<string, number>();
+  for (const record of records) byKind.set(record.kind, (byKind.get(record.kind) ?? 0) + 1);
+  say('audit', `audit log: ${records.length} records (${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')})`, { counts: Object.fromEntries(byKind) });
+  for (const record of records.filter((r) => r.kind === 'rollback' || r.kind === 'self-destruct' || r.kind === 'violation')) {
+    say('audit-record', `  #${record.seq} ${record.at.slice(11, 23)} ${record.kind.padEnd(13)} ${record.component.padEnd(11)} ${summarise(record)}`, { record });
+  }
+}
+
+async function readAuditAsSupervisor(supervisor: Supervisor): Promise<AuditRecord[]> {
+  const { url, seed } = supervisor.credentialsOf('supervisor');
+  const nc = await connectAs({ url, principal: 'supervisor', seed, name: 'demo-audit-reader' });
+  try {
+    return await readAudit(nc, supervisor.policy.host.name);
+  } finally {
+    await nc.close();
+  }
+}
+
+function summarise(record: AuditRecord): string {
+  const data = record.data;
+  switch (record.kind) {
+    case 'rollback':
+      return `cause ${String(data['cause'])}, ${String(data['durationMs'])} ms, now instance ${String(data['instance'])}`;
+    case 'self-destruct':
+      return 'retired; its broker permissions revoked';
+    case 'violation':
+      return `${String(data['operation'] ?? data['op'])} ${String(data['subject'] ?? JSON.stringify(data['refused']))} refused`;
+    default:
+      return JSON.stringify(data);
+  }
+}

@@ -1,0 +1,33 @@
+import type { HostStatus, ServiceStatus } from '../supervisor/host-status.js';
+
+const COLUMNS: Array<{ title: string; cell: (service: ServiceStatus) => string }> = [
+  { title: 'SERVICE', cell: (s) => s.id },
+  { title: 'ROLE', cell: (s) => s.role },
+  { title: 'STATE', cell: (s) => s.state },
+  { title: 'PID', cell: (s) => (s.pid === null ? '-' : String(s.pid)) },
+  { title: 'INST', cell: (s) => String(s.instance) },
+  { title: 'RESTARTS', cell: (s) => String(s.restarts) },
+  { title: 'UPTIME', cell: (s) => (s.uptimeMs === null ? '-' : formatDuration(s.uptimeMs)) },
+  { title: 'LAST ROLLBACK', cell: (s) => (s.lastRollback ? `${s.lastRollback.cause} ${s.lastRollback.durationMs} ms, ${ago(s.lastRollback.at)}` : '-') },
+];
+
+/** The host and one row per service VM, as `host status` and the live view of `host up` show them. */
+export function renderStatus(status: HostStatus): string {
+  const header = `host ${status.host}: ${status.state} · driver ${status.driver} (sandbox ${status.sandbox}) · broker ${status.natsUrl} · violations ${status.violations}`;
+  const rows = [COLUMNS.map((column) => column.title), ...status.services.map((service) => COLUMNS.map((column) => column.cell(service)))];
+  const widths = COLUMNS.map((_, index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
+  const lines = rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd());
+  const failures = status.services.filter((service) => service.failure).map((service) => `  ${service.id} failed: ${service.failure}`);
+  return [header, '', ...lines, ...(failures.length ? ['', ...failures] : [])].join('\n');
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
+  const minutes = Math.floor(ms / 60_000);
+  return minutes < 60 ? `${minutes} m ${Math.floor((ms % 60_000) / 1_000)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} m`;
+}
+
+function ago(iso: string): string {
+  return `${formatDuration(Math.max(0, Date.now() - Date.parse(iso)))} ago`;
+}

@@ -1,0 +1,4 @@
+import { runService } from '../../shared/service/run-service.js';
+import { pciConfigService } from './service.js';
+
+await runService(pciConfigService);

@@ -1,0 +1,25 @@
+/** What `xoar host status` shows, served by the supervisor on `xoar.<host>.ctl.status`. */
+export interface ServiceStatus {
+  id: string;
+  role: string;
+  state: string;
+  instance: number;
+  pid: number | null;
+  /** Rollbacks so far, whatever their cause. */
+  restarts: number;
+  uptimeMs: number | null;
+  lastRollback: { at: string; cause: string; durationMs: number } | null;
+  failure: string | null;
+}
+
+export interface HostStatus {
+  v: 1;
+  host: string;
+  state: string;
+  startedAt: string;
+  natsUrl: string;
+  driver: string;
+  sandbox: string;
+  violations: number;
+  services: ServiceStatus[];
+}

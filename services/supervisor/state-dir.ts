@@ -1,0 +1,35 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where a host keeps what outlives one run: its runtime descriptor, the operator's
+ * credentials, the broker's config and JetStream store (the audit log), and the logs.
+ *   <root>/<host>/host.json  operator.seed  broker/  logs/
+ */
+export function defaultStateRoot(): string {
+  const env = process.env['XOAR_STATE_DIR'];
+  if (env) return env;
+  const xdg = process.env['XDG_STATE_HOME'];
+  return join(xdg && xdg.length > 0 ? xdg : join(homedir(), '.local', 'state'), 'xoar');
+}
+
+export interface HostPaths {
+  dir: string;
+  runtimeFile: string;
+  operatorSeed: string;
+  brokerDir: string;
+  logDir: string;
+  supervisorLog: string;
+}
+
+export function hostPaths(stateRoot: string, host: string): HostPaths {
+  const dir = join(stateRoot, host);
+  return {
+    dir,
+    runtimeFile: join(dir, 'host.json'),
+    operatorSeed: join(dir, 'operator.seed'),
+    brokerDir: join(dir, 'broker'),
+    logDir: join(dir, 'logs'),
+    supervisorLog: join(dir, 'logs', 'supervisor.log'),
+  };
+}

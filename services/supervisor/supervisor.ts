@@ -1,0 +1,325 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Actor, createActor, waitFor } from 'xstate';
+import { AuditLog } from '../../shared/audit/audit-log.js';
+import { AuditKind } from '../../shared/audit/audit-record.js';
+import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
+import { connectAs } from '../../shared/bus/connect.js';
+import { type StatusReport, StatusKind, decodeMessage } from '../../shared/bus/messages.js';
+import { serve } from '../../shared/bus/rpc.js';
+import { ControlOp, SupervisorOp, subjects } from '../../shared/bus/subjects.js';
+import { type Clock, systemClock } from '../../shared/clock.js';
+import { ProcessDriver } from '../../shared/drivers/process/process-driver.js';
+import { describeError } from '../../shared/errors/xoar-error.js';
+import { hostMachine } from '../../shared/lifecycle/host-machine.js';
+import { type Logger, silentLogger } from '../../shared/log/logger.js';
+import { compilePermissions } from '../../shared/policy/compile-permissions.js';
+import { ReservedPrincipal } from '../../shared/policy/principals.js';
+import { roles } from '../../shared/policy/roles.js';
+import type { HostPolicy, ServicePolicy } from '../../shared/policy/types.js';
+import type { PciAssignment } from '../pci-config/service.js';
+import { AssignmentOutsidePolicyError, HostBootFailedError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
+import type { HostStatus, ServiceStatus } from './host-status.js';
+import { instanceSpec } from './instance-spec.js';
+import { PrincipalKeys } from './principal-keys.js';
+import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
+import { drivenServiceMachine } from './service-actors.js';
+import { ServiceRegistry, type Transition } from './service-registry.js';
+import { type HostPaths, hostPaths } from './state-dir.js';
+
+export interface SupervisorOptions {
+  policy: HostPolicy;
+  stateRoot: string;
+  /** The nats-server executable (default: found on PATH). */
+  natsServer?: string;
+  /** The broker's port (default: a free one). */
+  natsPort?: number;
+  clock?: Clock;
+  log?: Logger;
+}
+
+const ROLLBACK_WAIT_MS = 20_000;
+
+/**
+ * The trusted core of a host: starts its broker with permissions compiled from the policy,
+ * runs one lifecycle actor per service VM under the host machine, answers privileged requests
+ * and operator commands, revokes what retired services held, and writes the audit log.
+ */
+export class Supervisor {
+  readonly booted: Promise<void>;
+  readonly stopped: Promise<void>;
+  private readonly retired = new Set<string>();
+  private violationCount = 0;
+  private stopping: Promise<void> | undefined;
+  private resolveStopped!: () => void;
+  private readonly startedAt = new Date();
+
+  private constructor(
+    readonly policy: HostPolicy,
+    readonly paths: HostPaths,
+    private readonly keys: PrincipalKeys,
+    private readonly broker: NatsServer,
+    private readonly nc: NatsConnection,
+    readonly audit: AuditLog,
+    private readonly driver: ProcessDriver,
+    private readonly registry: ServiceRegistry,
+    private readonly host: Actor<typeof hostMachine>,
+    private readonly log: Logger,
+  ) {
+    this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
+    this.booted = this.watchBoot();
+  }
+
+  static async start(options: SupervisorOptions): Promise<Supervisor> {
+    const { policy } = options;
+    const host = policy.host.name;
+    const log = options.log ?? silentLogger;
+    const clock = options.clock ?? systemClock;
+    const paths = hostPaths(options.stateRoot, host);
+    const live = readLiveRuntime(paths);
+    if (live) throw new HostAlreadyRunningError(host, live.pid);
+    mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
+
+    const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ...policy.services.map((s) => s.id)]);
+    const broker = await startNatsServer({
+      ...(options.natsServer === undefined ? {} : { binary: options.natsServer }),
+      ...(options.natsPort === undefined ? {} : { port: options.natsPort }),
+      dir: paths.brokerDir,
+      serverName: `xoar-${host}`,
+      authorization: keys.authorization(compilePermissions(policy, { retired: new Set() })),
+    });
+    let connection: NatsConnection | undefined;
+    try {
+      const nc = await connectAs({ url: broker.url, principal: ReservedPrincipal.supervisor, seed: keys.seedOf(ReservedPrincipal.supervisor), name: 'supervisor' });
+      connection = nc;
+      const audit = await AuditLog.open(nc, host);
+      const driver = new ProcessDriver({ logDir: paths.logDir });
+      const registry = new ServiceRegistry(new Set(policy.services.map((s) => s.id)));
+      const natsUrl = broker.url;
+      const specOf = (id: string, instance: number) => instanceSpec(policy, serviceOf(policy, id), natsUrl, instance, keys.seedOf(id));
+      const machine = hostMachine.provide({ actors: { service: drivenServiceMachine(driver, specOf) } });
+      const hostActor = createActor(machine, {
+        clock,
+        inspect: registry.inspect,
+        input: {
+          clock,
+          services: policy.services.map((service) => ({
+            id: service.id,
+            phase: roles[service.role].phase,
+            disposal: roles[service.role].disposal,
+            input: {
+              id: service.id,
+              role: service.role,
+              disposable: roles[service.role].disposal !== 'never',
+              restart: service.restart,
+              budget: policy.restartBudget,
+              watchdog: policy.watchdog,
+              clock,
+            },
+          })),
+        },
+      });
+      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, log);
+      supervisor.wire();
+      writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
+      writeRuntime(paths, {
+        v: 1,
+        host,
+        pid: process.pid,
+        natsUrl,
+        operatorSeedFile: paths.operatorSeed,
+        policy: policy.source,
+        startedAt: supervisor.startedAt.toISOString(),
+      });
+      await audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'booting', policy: policy.source, natsUrl, sandbox: driver.sandbox.level });
+      hostActor.start();
+      return supervisor;
+    } catch (error) {
+      await connection?.close();
+      await broker.stop();
+      throw error;
+    }
+  }
+
+  /** Credentials of a principal: for tests that play a compromised service VM. */
+  credentialsOf(principal: string): { url: string; seed: string } {
+    return { url: this.broker.url, seed: this.keys.seedOf(principal) };
+  }
+
+  onTransition(listener: (transition: Transition) => void): void {
+    this.registry.onTransition(listener);
+  }
+
+  status(): HostStatus {
+    return {
+      v: 1,
+      host: this.policy.host.name,
+      state: String(this.host.getSnapshot().value),
+      startedAt: this.startedAt.toISOString(),
+      natsUrl: this.broker.url,
+      driver: this.driver.kind,
+      sandbox: this.driver.sandbox.level,
+      violations: this.violationCount,
+      services: this.policy.services.map((service) => this.serviceStatus(service)),
+    };
+  }
+
+  /** Operator-requested rollback; resolves once the fresh instance runs. */
+  async restart(id: string): Promise<ServiceStatus> {
+    const service = serviceOf(this.policy, id, this.policy.host.name);
+    const actor = this.host.system.get(id);
+    const state = this.registry.view(id)?.state ?? 'defined';
+    if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state);
+    const before = this.registry.view(id)?.context.rollbacks ?? 0;
+    actor.send({ type: 'rollback', cause: 'operator' });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: ROLLBACK_WAIT_MS });
+    return this.serviceStatus(service);
+  }
+
+  /** Stops every service VM, then the broker; idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutDown();
+    return this.stopping;
+  }
+
+  private async shutDown(): Promise<void> {
+    if (this.host.getSnapshot().status === 'active') this.host.send({ type: 'stop' });
+    await waitFor(this.host, (snapshot) => snapshot.status === 'done', { timeout: 30_000 }).catch((error) => {
+      this.log.error('services did not all stop in time', { error: describeError(error) });
+    });
+    await this.audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'stopped' }).catch(() => undefined);
+    this.driver.close();
+    await this.nc.drain().catch(() => undefined);
+    await this.broker.stop();
+    removeRuntime(this.paths);
+    this.resolveStopped();
+  }
+
+  private async watchBoot(): Promise<void> {
+    const snapshot = await waitFor(this.host, (s) => s.value === 'running' || s.status === 'done', { timeout: Infinity });
+    if (snapshot.value === 'running') {
+      await this.audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'booted' });
+      return;
+    }
+    const failure = snapshot.context.bootFailure;
+    await this.stop();
+    throw new HostBootFailedError(this.policy.host.name, failure?.id ?? '?', failure?.reason ?? String(snapshot.value), `${this.paths.logDir}/${failure?.id ?? ''}.log`);
+  }
+
+  private wire(): void {
+    const host = this.policy.host.name;
+    this.registry.onTransition((transition) => void this.record(transition));
+    this.broker.onViolation((violation) => void this.recordViolation(violation));
+    this.broker.onExit((exit) => {
+      if (this.stopping === undefined) {
+        this.log.error('the broker exited; stopping the host', { exit });
+        void this.stop();
+      }
+    });
+    this.nc.subscribe(subjects.allServiceStatus(host), { callback: (_error, msg) => this.route(msg.subject.split('.')[3] ?? '', msg.data) });
+
+    serve(this.nc, subjects.supervisor(host, SupervisorOp.platformStart), async () => {
+      const boot = this.onlyServiceGranted(SupervisorOp.platformStart);
+      await this.audit.append(AuditKind.privileged, boot, { op: SupervisorOp.platformStart });
+      this.host.send({ type: 'service.done', id: boot });
+      return { started: true };
+    });
+    serve(this.nc, subjects.supervisor(host, SupervisorOp.pciAssign), async (payload) => {
+      const pci = this.onlyServiceGranted(SupervisorOp.pciAssign);
+      const { devices, assignments } = payload as PciAssignment;
+      for (const { bdf, service } of assignments) {
+        if (!this.policy.services.some((s) => s.id === service && s.devices.includes(bdf))) {
+          await this.audit.append(AuditKind.violation, pci, { op: SupervisorOp.pciAssign, refused: { bdf, service } });
+          throw new AssignmentOutsidePolicyError(bdf, service);
+        }
+      }
+      await this.audit.append(AuditKind.privileged, pci, { op: SupervisorOp.pciAssign, devices: devices.length, assignments });
+      this.host.send({ type: 'service.done', id: pci });
+      return { recorded: assignments.length };
+    });
+
+    serve(this.nc, subjects.control(host, ControlOp.status), () => this.status());
+    serve(this.nc, subjects.control(host, ControlOp.serviceRestart), (payload) => this.restart(String((payload as { id?: unknown } | null)?.id ?? '')));
+    serve(this.nc, subjects.control(host, ControlOp.hostDown), async () => {
+      const running = this.policy.services.filter((s) => this.registry.view(s.id) !== undefined).map((s) => s.id);
+      setImmediate(() => void this.stop());
+      return { host, stopped: running };
+    });
+  }
+
+  /** A status report from a service VM: its subject says who sent it (only it may publish there). */
+  private route(id: string, data: Uint8Array): void {
+    const report = decodeMessage<StatusReport>(data);
+    if (report === undefined) return;
+    if (report.kind === StatusKind.done) {
+      if (report.instance === this.registry.view(id)?.context.instance) this.host.send({ type: 'service.done', id });
+      return;
+    }
+    this.host.system.get(id)?.send({ type: `instance.${report.kind}`, instance: report.instance });
+  }
+
+  private async record(transition: Transition): Promise<void> {
+    const { id, from, to, context } = transition;
+    this.log.info('service transition', { service: id, from, to, instance: context.instance });
+    try {
+      await this.audit.append(AuditKind.lifecycle, id, {
+        from,
+        to,
+        instance: context.instance,
+        ...(to === 'crashed' && context.lastCrash ? { crash: context.lastCrash } : {}),
+        ...(to === 'failed' ? { failure: context.failure } : {}),
+      });
+      if (from === 'rollingBack' && to === 'running' && context.lastRollback) {
+        await this.audit.append(AuditKind.rollback, id, { ...context.lastRollback, instance: context.instance, snapshot: context.snapshot?.digest });
+      }
+      if (to === 'destroyed') await this.revoke(id);
+    } catch (error) {
+      this.log.error('could not record a transition', { service: id, error: describeError(error) });
+    }
+  }
+
+  /** A retired service VM loses every subject at the broker, at the moment it is destroyed. */
+  private async revoke(id: string): Promise<void> {
+    const before = compilePermissions(this.policy, { retired: this.retired }).get(id);
+    this.retired.add(id);
+    await this.broker.reload(this.keys.authorization(compilePermissions(this.policy, { retired: this.retired })));
+    await this.audit.append(AuditKind.selfDestruct, id, { revoked: { publish: before?.publish.allow ?? [], subscribe: before?.subscribe.allow ?? [] } });
+  }
+
+  private async recordViolation(violation: PrincipalViolation): Promise<void> {
+    this.violationCount += 1;
+    this.log.warn('broker refused a principal', { ...violation });
+    await this.audit
+      .append(AuditKind.violation, violation.principal ?? 'unknown', { operation: violation.operation, subject: violation.subject, nkey: violation.nkey })
+      .catch((error) => this.log.error('could not record a violation', { error: describeError(error) }));
+  }
+
+  private onlyServiceGranted(op: SupervisorOp): string {
+    const granted = this.policy.services.find((s) => roles[s.role].supervisorOps.includes(op));
+    if (granted === undefined) throw new Error(`no service of this policy holds ${op}`);
+    return granted.id;
+  }
+
+  private serviceStatus(service: ServicePolicy): ServiceStatus {
+    const view = this.registry.view(service.id);
+    const context = view?.context;
+    const running = view?.state === 'running' && context?.runningSince !== undefined;
+    return {
+      id: service.id,
+      role: service.role,
+      state: view?.state ?? 'defined',
+      instance: context?.instance ?? 0,
+      pid: context?.handle?.pid ?? null,
+      restarts: context?.rollbacks ?? 0,
+      uptimeMs: running ? Date.now() - (context?.runningSince ?? 0) : null,
+      lastRollback: context?.lastRollback ? { at: new Date(context.lastRollback.at).toISOString(), cause: context.lastRollback.cause, durationMs: context.lastRollback.durationMs } : null,
+      failure: context?.failure ?? null,
+    };
+  }
+}
+
+function serviceOf(policy: HostPolicy, id: string, host = policy.host.name): ServicePolicy {
+  const service = policy.services.find((s) => s.id === id);
+  if (service === undefined) throw new UnknownServiceError(host, id, policy.services.map((s) => s.id));
+  return service;
+}

@@ -1,0 +1,76 @@
+import type { Authorization, Principal, SubjectRules } from './authorization.js';
+
+export interface ServerConfigOptions {
+  host: string;
+  port: number;
+  /** JetStream's store directory (nats-server keeps its data in a `jetstream` folder below it). */
+  storeDir: string;
+  authorization: Authorization;
+  /** The server's name; unique within a cluster. */
+  serverName?: string;
+}
+
+const DEFAULT_SERVER_NAME = 'xoar';
+
+/**
+ * Renders nats-server's configuration. Every string is a JSON string, which the nats config
+ * syntax accepts, so no subject or key can break out of its field.
+ *
+ * Only the client port is opened: no HTTP monitor, cluster, gateway or leafnode listeners.
+ */
+export function renderServerConfig(options: ServerConfigOptions): string {
+  const users = options.authorization.principals.map(renderUser).join('\n');
+  return [
+    '# Written by xoar: it names every principal, keep it private. Rewritten on every grant change.',
+    `server_name: ${quote(options.serverName ?? DEFAULT_SERVER_NAME)}`,
+    `listen: ${quote(hostPort(options.host, options.port))}`,
+    'jetstream {',
+    `  store_dir: ${quote(options.storeDir)}`,
+    '}',
+    'authorization {',
+    '  users: [',
+    users,
+    '  ]',
+    '}',
+    '',
+  ].join('\n');
+}
+
+/** `host:port`, with an IPv6 host in brackets. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function renderUser(principal: Principal): string {
+  const { publish, subscribe, allowResponses } = principal.permissions;
+  const lines = [
+    '    {',
+    `      # ${quote(principal.name)}`,
+    `      nkey: ${quote(principal.nkey)}`,
+    '      permissions: {',
+    `        publish: ${renderRules(publish)}`,
+    `        subscribe: ${renderRules(subscribe)}`,
+  ];
+  if (allowResponses === true) lines.push('        allow_responses: true');
+  lines.push('      }', '    }');
+  return lines.join('\n');
+}
+
+/**
+ * nats-server reads `allow: []` as "no allow-list", which allows everything. An empty
+ * allow-list here means "nothing", so it is rendered as a deny of every subject instead.
+ */
+function renderRules(rules: SubjectRules): string {
+  const deny = rules.deny ?? [];
+  if (rules.allow.length === 0) return `{ deny: ${quoteList(['>'])} }`;
+  if (deny.length === 0) return `{ allow: ${quoteList(rules.allow)} }`;
+  return `{ allow: ${quoteList(rules.allow)}, deny: ${quoteList(deny)} }`;
+}
+
+function quoteList(values: string[]): string {
+  return `[${values.map(quote).join(', ')}]`;
+}
+
+function quote(value: string): string {
+  return JSON.stringify(value);
+}

@@ -1,0 +1,201 @@
+import { isSubjectToken } from '../bus/subjects.js';
+import { isBdf } from '../pci/bdf.js';
+import { closestName } from './closest-name.js';
+import { parseDuration } from './duration.js';
+import { DurationInvalidError } from './errors.js';
+import type { PolicyProblem } from './errors.js';
+import { toPointer } from './json-pointer.js';
+import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
+import { policyDefaults } from './policy-defaults.js';
+import { isReservedPrincipal, ReservedPrincipal } from './principals.js';
+import { isDisposable, roles } from './roles.js';
+import { Role } from './types.js';
+
+const TOKEN_HINT = 'use letters, digits, - and _ only: it becomes a NATS subject token';
+
+/**
+ * What the JSON Schema cannot say: names that must be unique or usable in subjects, the roles a
+ * host needs, references between services, device ownership and timings that contradict each
+ * other. Assumes the document passed the schema. Returns every problem found.
+ */
+export function checkPolicy(document: HostPolicyDocument): PolicyProblem[] {
+  return [
+    ...checkHostName(document),
+    ...checkDurations(document),
+    ...checkServiceIds(document.services),
+    ...checkRoleCounts(document.services),
+    ...checkRestarts(document.services),
+    ...checkUses(document.services),
+    ...checkDevices(document.services),
+  ];
+}
+
+function checkHostName(document: HostPolicyDocument): PolicyProblem[] {
+  const name = document.host.name;
+  return isSubjectToken(name)
+    ? []
+    : [{ pointer: toPointer('host', 'name'), message: `host name "${name}" is not a subject token`, hint: TOKEN_HINT }];
+}
+
+function checkDurations(document: HostPolicyDocument): PolicyProblem[] {
+  const { watchdog = {}, restartBudget = {} } = document;
+  const backoff = restartBudget.backoff ?? {};
+  const fields: Array<[pointer: string, text: string | undefined]> = [
+    [toPointer('watchdog', 'heartbeat'), watchdog.heartbeat],
+    [toPointer('watchdog', 'timeout'), watchdog.timeout],
+    [toPointer('watchdog', 'startTimeout'), watchdog.startTimeout],
+    [toPointer('restartBudget', 'within'), restartBudget.within],
+    [toPointer('restartBudget', 'backoff', 'initial'), backoff.initial],
+    [toPointer('restartBudget', 'backoff', 'max'), backoff.max],
+    ...document.services.map((service, index): [string, string | undefined] => [
+      toPointer('services', index, 'restart', 'every'),
+      typeof service.restart === 'object' ? service.restart.every : undefined,
+    ]),
+  ];
+  const problems = fields.flatMap(([pointer, text]) => (text === undefined ? [] : checkDuration(pointer, text)));
+  if (problems.length > 0) return problems;
+
+  const heartbeat = watchdog.heartbeat ?? policyDefaults.watchdog.heartbeat;
+  const timeout = watchdog.timeout ?? policyDefaults.watchdog.timeout;
+  if (parseDuration(timeout) <= parseDuration(heartbeat)) {
+    problems.push({
+      pointer: toPointer('watchdog', watchdog.timeout === undefined ? 'heartbeat' : 'timeout'),
+      message: `watchdog timeout ${timeout} is not longer than the heartbeat ${heartbeat}`,
+      hint: 'make the timeout several heartbeats long, or every service VM will be declared hung',
+    });
+  }
+  const initial = backoff.initial ?? policyDefaults.restartBudget.backoff.initial;
+  const max = backoff.max ?? policyDefaults.restartBudget.backoff.max;
+  if (parseDuration(initial) > parseDuration(max)) {
+    problems.push({
+      pointer: toPointer('restartBudget', 'backoff', backoff.max === undefined ? 'initial' : 'max'),
+      message: `backoff max ${max} is shorter than backoff initial ${initial}`,
+      hint: 'make max at least initial',
+    });
+  }
+  return problems;
+}
+
+function checkDuration(pointer: string, text: string): PolicyProblem[] {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (error) {
+    if (error instanceof DurationInvalidError) return [{ pointer, message: error.message, hint: error.hint }];
+    throw error;
+  }
+  return ms > 0 ? [] : [{ pointer, message: `duration "${text}" is zero`, hint: 'use a duration longer than 0' }];
+}
+
+function checkServiceIds(services: readonly ServiceDocument[]): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const firstIndex = new Map<string, number>();
+  services.forEach((service, index) => {
+    const pointer = toPointer('services', index, 'id');
+    if (isReservedPrincipal(service.id)) {
+      problems.push({
+        pointer,
+        message: `service id "${service.id}" is reserved for a broker principal`,
+        hint: `choose another id; ${Object.values(ReservedPrincipal).join(', ')} are reserved`,
+      });
+    } else if (!isSubjectToken(service.id)) {
+      problems.push({ pointer, message: `service id "${service.id}" is not a subject token`, hint: TOKEN_HINT });
+    }
+    const first = firstIndex.get(service.id);
+    if (first === undefined) {
+      firstIndex.set(service.id, index);
+    } else {
+      problems.push({
+        pointer,
+        message: `duplicate service id "${service.id}" (first at ${toPointer('services', first)})`,
+        hint: 'give every service a unique id',
+      });
+    }
+  });
+  return problems;
+}
+
+const ROLE_COUNTS: ReadonlyArray<{ role: Role; min: number; max: number; rule: string }> = [
+  { role: Role.boot, min: 1, max: 1, rule: 'exactly one' },
+  { role: Role.pciConfig, min: 0, max: 1, rule: 'at most one' },
+  { role: Role.xenstoreState, min: 1, max: Infinity, rule: 'at least one' },
+  { role: Role.xenstoreLogic, min: 1, max: Infinity, rule: 'at least one' },
+];
+
+function checkRoleCounts(services: readonly ServiceDocument[]): PolicyProblem[] {
+  return ROLE_COUNTS.flatMap(({ role, min, max, rule }) => {
+    const indices = services.flatMap((service, index) => (service.role === role ? [index] : []));
+    if (indices.length < min) {
+      return [{ pointer: toPointer('services'), message: `no "${role}" service; a host needs ${rule}`, hint: `add a service with "role": "${role}"` }];
+    }
+    return indices.slice(max).map((index) => ({
+      pointer: toPointer('services', index, 'role'),
+      message: `another "${role}" service; a host has ${rule} (first at ${toPointer('services', indices[0] ?? 0)})`,
+      hint: `remove this service or change its role`,
+    }));
+  });
+}
+
+function checkRestarts(services: readonly ServiceDocument[]): PolicyProblem[] {
+  return services.flatMap((service, index) =>
+    isDisposable(service.role) && service.restart !== undefined && service.restart !== 'never'
+      ? [{
+          pointer: toPointer('services', index, 'restart'),
+          message: `a "${service.role}" service is disposed of ${roles[service.role].disposal}, so it cannot restart ${JSON.stringify(service.restart)}`,
+          hint: 'remove "restart" or set it to "never"',
+        }]
+      : [],
+  );
+}
+
+function checkUses(services: readonly ServiceDocument[]): PolicyProblem[] {
+  const ids = services.map((service) => service.id);
+  return services.flatMap((service, index) =>
+    (service.uses ?? []).flatMap((used, usedIndex) => {
+      if (ids.includes(used)) return [];
+      const guess = closestName(used, ids);
+      return [{
+        pointer: toPointer('services', index, 'uses', usedIndex),
+        message: `uses unknown service "${used}"`,
+        hint: guess === undefined ? `name one of ${ids.map((id) => `"${id}"`).join(', ')}` : `did you mean "${guess}"?`,
+      }];
+    }),
+  );
+}
+
+function checkDevices(services: readonly ServiceDocument[]): PolicyProblem[] {
+  const problems: PolicyProblem[] = [];
+  const holder = new Map<string, number>();
+  services.forEach((service, index) => {
+    const devices = service.devices ?? [];
+    if (devices.length > 0 && !roles[service.role].holdsDevices) {
+      problems.push({
+        pointer: toPointer('services', index, 'devices'),
+        message: `a "${service.role}" service cannot hold PCI devices`,
+        hint: `assign devices only to driver VMs: ${holderRoles().join(', ')} services`,
+      });
+    }
+    devices.forEach((bdf, deviceIndex) => {
+      const pointer = toPointer('services', index, 'devices', deviceIndex);
+      if (!isBdf(bdf)) {
+        problems.push({ pointer, message: `"${bdf}" is not a PCI address`, hint: 'write it as domain:bus:device.function in lower-case hex, e.g. "0000:00:04.0"' });
+        return;
+      }
+      const first = holder.get(bdf);
+      if (first === undefined) {
+        holder.set(bdf, index);
+      } else {
+        problems.push({
+          pointer,
+          message: `device ${bdf} is also assigned to "${services[first]?.id}" (${toPointer('services', first)})`,
+          hint: 'assign each device to one driver VM; guests share it through that VM',
+        });
+      }
+    });
+  });
+  return problems;
+}
+
+function holderRoles(): Role[] {
+  return Object.values(Role).filter((role) => roles[role].holdsDevices);
+}

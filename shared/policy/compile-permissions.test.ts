@@ -1,0 +1,165 @@
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Permissions } from '../broker/authorization.js';
+import { subjects, SupervisorOp } from '../bus/subjects.js';
+import { compilePermissions, Direction, Effect, explainPermissions } from './compile-permissions.js';
+import { loadPolicy } from './load-policy.js';
+import { mayPublish, maySubscribe } from './subject-permits.js';
+import type { HostPolicy, ServicePolicy } from './types.js';
+
+const none = { retired: new Set<string>() };
+let policy: HostPolicy;
+let permissions: Map<string, Permissions>;
+
+beforeAll(async () => {
+  const defaults = await loadPolicy(fileURLToPath(new URL('../../policies/default.json', import.meta.url)));
+  const blk2: ServicePolicy = { id: 'blk-tenant-a', role: 'block', restart: { kind: 'never' }, devices: [], uses: [] };
+  policy = { ...defaults, services: [...defaults.services, blk2] };
+  permissions = compilePermissions(policy, none);
+});
+
+function of(principal: string): Permissions {
+  const found = permissions.get(principal);
+  if (found === undefined) throw new Error(`no permissions for ${principal}`);
+  return found;
+}
+
+const host = 'demo';
+
+describe('compilePermissions', () => {
+  it('compiles one principal per service, plus supervisor and operator', () => {
+    expect([...permissions.keys()]).toEqual(['supervisor', 'operator', ...policy.services.map((service) => service.id)]);
+  });
+
+  it("lets boot ask the supervisor to start the platform, and nothing once it is retired", () => {
+    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.platformStart))).toBe(true);
+    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.pciAssign))).toBe(false);
+
+    const retired = compilePermissions(policy, { retired: new Set(['boot']) }).get('boot');
+    expect(retired).toEqual({ publish: { allow: [], deny: ['>'] }, subscribe: { allow: [], deny: ['>'] } });
+    for (const subject of [subjects.supervisor(host, SupervisorOp.platformStart), subjects.serviceStatus(host, 'boot')]) {
+      expect(mayPublish(retired as Permissions, subject)).toBe(false);
+    }
+    expect(maySubscribe(retired as Permissions, subjects.serviceControl(host, 'boot'))).toBe(false);
+  });
+
+  it('lets only pci-config ask for pci.assign', () => {
+    const assign = subjects.supervisor(host, SupervisorOp.pciAssign);
+    const allowed = [...permissions].filter(([name, perms]) => name !== 'supervisor' && mayPublish(perms, assign)).map(([name]) => name);
+    expect(allowed).toEqual(['pci']);
+  });
+
+  it("lets a block service call xenstore-logic but not xenstore-state or another block service", () => {
+    const blk = of('blk-shared');
+    expect(mayPublish(blk, subjects.rpc(host, 'xs-logic', 'read'))).toBe(true);
+    expect(mayPublish(blk, subjects.rpc(host, 'xs-state', 'read'))).toBe(false);
+    expect(mayPublish(blk, subjects.rpc(host, 'blk-tenant-a', 'read'))).toBe(false);
+    expect(mayPublish(blk, subjects.rpc(host, 'builder', 'build'))).toBe(false);
+  });
+
+  it("gives a service its own status, control, requests and inbox, and nobody else's", () => {
+    const blk = of('blk-shared');
+    expect(mayPublish(blk, subjects.serviceStatus(host, 'blk-shared'))).toBe(true);
+    expect(mayPublish(blk, subjects.serviceStatus(host, 'net-shared'))).toBe(false);
+    expect(maySubscribe(blk, subjects.serviceControl(host, 'blk-shared'))).toBe(true);
+    expect(maySubscribe(blk, subjects.serviceControl(host, 'net-shared'))).toBe(false);
+    expect(maySubscribe(blk, subjects.rpc(host, 'blk-shared', 'connect'))).toBe(true);
+    expect(maySubscribe(blk, subjects.rpc(host, 'xs-logic', 'read'))).toBe(false);
+    expect(maySubscribe(blk, `${subjects.inboxPrefix('blk-shared')}.1`)).toBe(true);
+    expect(maySubscribe(blk, `${subjects.inboxPrefix('operator')}.1`)).toBe(false);
+    expect(mayPublish(blk, subjects.control(host, 'host.down'))).toBe(false);
+    expect(blk.allowResponses).toBe(true);
+  });
+
+  it('follows the role table: toolstack calls builder and xenstore-logic, xenstore-logic calls xenstore-state', () => {
+    expect(mayPublish(of('toolstack'), subjects.rpc(host, 'builder', 'build'))).toBe(true);
+    expect(mayPublish(of('toolstack'), subjects.rpc(host, 'xs-logic', 'read'))).toBe(true);
+    expect(mayPublish(of('toolstack'), subjects.rpc(host, 'xs-state', 'read'))).toBe(false);
+    expect(mayPublish(of('xs-logic'), subjects.rpc(host, 'xs-state', 'read'))).toBe(true);
+    expect(mayPublish(of('xs-state'), subjects.rpc(host, 'xs-logic', 'read'))).toBe(false);
+  });
+
+  it('adds the services a policy names in uses', () => {
+    const withUses: HostPolicy = {
+      ...policy,
+      services: policy.services.map((service) => (service.id === 'blk-shared' ? { ...service, uses: ['net-shared'] } : service)),
+    };
+    const blk = compilePermissions(withUses, none).get('blk-shared') as Permissions;
+    expect(mayPublish(blk, subjects.rpc(host, 'net-shared', 'ping'))).toBe(true);
+    expect(mayPublish(of('blk-shared'), subjects.rpc(host, 'net-shared', 'ping'))).toBe(false);
+  });
+
+  it('lets nobody but the supervisor publish or read the audit log or the server APIs', () => {
+    const forbidden = [subjects.audit(host, 'lifecycle'), '$JS.API.STREAM.INFO.XOAR_AUDIT_DEMO', '$KV.state.x', '$O.snapshots.x', '$SYS.REQ.SERVER.PING'];
+    for (const [principal, perms] of permissions) {
+      for (const subject of forbidden) {
+        const expected = principal === 'supervisor';
+        expect(mayPublish(perms, subject), `${principal} publish ${subject}`).toBe(expected);
+        expect(maySubscribe(perms, subject), `${principal} subscribe ${subject}`).toBe(expected);
+      }
+    }
+  });
+
+  it('lets the operator send commands and read its inbox, nothing else', () => {
+    const operator = of('operator');
+    expect(mayPublish(operator, subjects.control(host, 'status'))).toBe(true);
+    expect(mayPublish(operator, subjects.rpc(host, 'xs-logic', 'read'))).toBe(false);
+    expect(mayPublish(operator, subjects.supervisor(host, SupervisorOp.platformStart))).toBe(false);
+    expect(maySubscribe(operator, `${subjects.inboxPrefix('operator')}.x`)).toBe(true);
+    expect(maySubscribe(operator, subjects.allServiceStatus(host))).toBe(false);
+  });
+
+  it('does not change its input', () => {
+    const before = JSON.stringify(policy);
+    const retired = new Set(['boot']);
+    compilePermissions(policy, { retired });
+    expect(JSON.stringify(policy)).toBe(before);
+    expect([...retired]).toEqual(['boot']);
+  });
+});
+
+describe('explainPermissions', () => {
+  it('traces every subject of every principal back to a rule with a reason', () => {
+    for (const live of [none, { retired: new Set(['boot', 'pci']) }]) {
+      const explained = explainPermissions(policy, live);
+      for (const [principal, perms] of compilePermissions(policy, live)) {
+        const rules = explained.get(principal)?.rules ?? [];
+        for (const direction of Object.values(Direction)) {
+          for (const effect of Object.values(Effect)) {
+            for (const subject of perms[direction][effect] ?? []) {
+              const rule = rules.find((candidate) => candidate.direction === direction && candidate.effect === effect && candidate.subject === subject);
+              expect(rule?.because, `${principal} ${direction} ${effect} ${subject}`).toMatch(/\w/);
+            }
+          }
+        }
+        expect(perms.allowResponses === true).toBe(explained.get(principal)?.allowResponses !== undefined);
+      }
+    }
+  });
+
+  it('says why a service may call another, once per subject even when two rules grant it', () => {
+    const withUses: HostPolicy = {
+      ...policy,
+      services: policy.services.map((service) => (service.id === 'blk-shared' ? { ...service, uses: ['xs-logic'] } : service)),
+    };
+    const rules = explainPermissions(withUses, none).get('blk-shared')?.rules ?? [];
+    const toLogic = rules.filter((rule) => rule.subject === subjects.rpcAll(host, 'xs-logic'));
+    expect(toLogic).toEqual([
+      {
+        direction: 'publish',
+        effect: 'allow',
+        subject: 'xoar.demo.rpc.xs-logic.>',
+        because: 'role block uses xenstore-logic services; service blk-shared lists "xs-logic" in uses',
+      },
+    ]);
+  });
+
+  it('says why a retired service has nothing', () => {
+    const rules = explainPermissions(policy, { retired: new Set(['pci']) }).get('pci');
+    expect(rules?.allowResponses).toBeUndefined();
+    expect(rules?.rules.map((rule) => rule.because)).toEqual([
+      'pci is retired (a pci-config service is disposed of afterJob): it keeps no privileges',
+      'pci is retired (a pci-config service is disposed of afterJob): it keeps no privileges',
+    ]);
+  });
+});

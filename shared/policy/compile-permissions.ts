@@ -1,0 +1,135 @@
+import type { Permissions, SubjectRules } from '../broker/authorization.js';
+import { subjects } from '../bus/subjects.js';
+import { ReservedPrincipal } from './principals.js';
+import { roles } from './roles.js';
+import { serviceUses } from './services-used-by.js';
+import type { HostPolicy, ServicePolicy } from './types.js';
+
+export const Direction = { publish: 'publish', subscribe: 'subscribe' } as const;
+export type Direction = (typeof Direction)[keyof typeof Direction];
+
+export const Effect = { allow: 'allow', deny: 'deny' } as const;
+export type Effect = (typeof Effect)[keyof typeof Effect];
+
+/** One subject in one principal's permissions, and the policy rule that put it there. */
+export interface PermissionRule {
+  direction: Direction;
+  effect: Effect;
+  subject: string;
+  because: string;
+}
+
+/** A principal's permissions as rules: what `xoar policy explain` shows. */
+export interface PrincipalRules {
+  rules: PermissionRule[];
+  /** Present when the principal may reply to requests it receives (nats `allow_responses`). */
+  allowResponses?: { because: string };
+}
+
+/** What the host's services see of its live state. */
+export interface LiveState {
+  /** Service ids whose service VM was disposed of (boot, pci-config once done). */
+  retired: ReadonlySet<string>;
+}
+
+// Subjects outside xoar's namespace (subjects.ts): the whole space, and the server's own APIs.
+const ALL_SUBJECTS = '>';
+const SERVER_APIS: ReadonlyArray<{ subject: string; because: string }> = [
+  { subject: '$JS.>', because: 'JetStream API: streams are managed by the supervisor only' },
+  { subject: '$KV.>', because: 'key-value buckets belong to the supervisor' },
+  { subject: '$O.>', because: 'object stores (snapshots) belong to the supervisor' },
+  { subject: '$SYS.>', because: "the server's system account is not for services" },
+];
+
+/** Every principal's permissions with the reason for each subject, keyed by principal name. Pure. */
+export function explainPermissions(policy: HostPolicy, live: LiveState): Map<string, PrincipalRules> {
+  const compiled = new Map<string, PrincipalRules>([
+    [ReservedPrincipal.supervisor, supervisorRules()],
+    [ReservedPrincipal.operator, operatorRules(policy.host.name)],
+  ]);
+  for (const service of policy.services) {
+    compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service));
+  }
+  return compiled;
+}
+
+/** The broker permissions of every principal, keyed by principal name. Pure. */
+export function compilePermissions(policy: HostPolicy, live: LiveState): Map<string, Permissions> {
+  return new Map([...explainPermissions(policy, live)].map(([principal, rules]) => [principal, toPermissions(rules)]));
+}
+
+export function toPermissions({ rules, allowResponses }: PrincipalRules): Permissions {
+  const permissions: Permissions = { publish: subjectRules(rules, Direction.publish), subscribe: subjectRules(rules, Direction.subscribe) };
+  if (allowResponses !== undefined) permissions.allowResponses = true;
+  return permissions;
+}
+
+function subjectRules(rules: readonly PermissionRule[], direction: Direction): SubjectRules {
+  const of = (effect: Effect) => rules.filter((rule) => rule.direction === direction && rule.effect === effect).map((rule) => rule.subject);
+  const deny = of(Effect.deny);
+  return deny.length === 0 ? { allow: of(Effect.allow) } : { allow: of(Effect.allow), deny };
+}
+
+function supervisorRules(): PrincipalRules {
+  const because = 'the supervisor is the trusted core';
+  return {
+    rules: [
+      { direction: Direction.publish, effect: Effect.allow, subject: ALL_SUBJECTS, because },
+      { direction: Direction.subscribe, effect: Effect.allow, subject: ALL_SUBJECTS, because },
+    ],
+  };
+}
+
+function operatorRules(host: string): PrincipalRules {
+  return {
+    rules: [
+      { direction: Direction.publish, effect: Effect.allow, subject: subjects.controlAll(host), because: 'the operator sends commands to the supervisor' },
+      { direction: Direction.subscribe, effect: Effect.allow, subject: subjects.inboxAll(ReservedPrincipal.operator), because: 'the operator reads replies in its own inbox' },
+    ],
+  };
+}
+
+function retiredRules(service: ServicePolicy): PrincipalRules {
+  const because = `${service.id} is retired (a ${service.role} service is disposed of ${roles[service.role].disposal}): it keeps no privileges`;
+  return {
+    rules: [
+      { direction: Direction.publish, effect: Effect.deny, subject: ALL_SUBJECTS, because },
+      { direction: Direction.subscribe, effect: Effect.deny, subject: ALL_SUBJECTS, because },
+    ],
+  };
+}
+
+function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRules {
+  const host = policy.host.name;
+  const rules = new Rules();
+  rules.add(Direction.publish, Effect.allow, subjects.serviceStatus(host, service.id), 'every service reports its status and heartbeats to the supervisor');
+  rules.add(Direction.subscribe, Effect.allow, subjects.serviceControl(host, service.id), 'every service takes commands from the supervisor');
+  rules.add(Direction.subscribe, Effect.allow, subjects.rpcAll(host, service.id), 'every service receives the requests sent to it');
+  rules.add(Direction.subscribe, Effect.allow, subjects.inboxAll(service.id), 'every service reads replies in its own inbox');
+  for (const use of serviceUses(policy, service)) {
+    rules.add(Direction.publish, Effect.allow, subjects.rpcAll(host, use.service.id), use.because.join('; '));
+  }
+  for (const op of roles[service.role].supervisorOps) {
+    rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op), `role ${service.role} may ask the supervisor for ${op}`);
+  }
+  const denied = [{ subject: subjects.auditAll(host), because: 'only the supervisor writes and reads the audit log' }, ...SERVER_APIS];
+  for (const { subject, because } of denied) {
+    rules.add(Direction.publish, Effect.deny, subject, because);
+    rules.add(Direction.subscribe, Effect.deny, subject, because);
+  }
+  return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
+}
+
+/** Rules without repeats: a subject granted twice keeps one entry with both reasons. */
+class Rules {
+  readonly list: PermissionRule[] = [];
+
+  add(direction: Direction, effect: Effect, subject: string, because: string): void {
+    const existing = this.list.find((rule) => rule.direction === direction && rule.effect === effect && rule.subject === subject);
+    if (existing === undefined) {
+      this.list.push({ direction, effect, subject, because });
+    } else {
+      existing.because = `${existing.because}; ${because}`;
+    }
+  }
+}

@@ -1,0 +1,31 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { InstanceBootstrap } from '../drivers/driver.js';
+import type { RequestHandler } from '../bus/rpc.js';
+import type { Logger } from '../log/logger.js';
+import type { Role } from '../policy/types.js';
+
+/** What a role's code can do from inside its service VM: only what its broker grants allow. */
+export interface ServiceContext {
+  readonly spec: Omit<InstanceBootstrap, 'seed'>;
+  readonly nc: NatsConnection;
+  readonly log: Logger;
+  /** Answers requests on `xoar.<host>.rpc.<own id>.<op>`. */
+  serve(op: string, handler: RequestHandler): void;
+  /** Sends a request to another service VM; the broker refuses it unless granted. */
+  requestService<T>(serviceId: string, op: string, payload?: unknown): Promise<T>;
+  /** Asks the supervisor for a privileged operation this role holds. */
+  requestSupervisor<T>(op: string, payload?: unknown): Promise<T>;
+  /** A disposable role reports that its job is finished; the host will retire it. */
+  reportDone(): void;
+}
+
+export interface ServiceDefinition {
+  role: Role;
+  /**
+   * Runs once per instance after it joined the bus and every service it uses answered;
+   * when it resolves, the instance is initialised (and its snapshot is taken).
+   */
+  init?(ctx: ServiceContext): Promise<void> | void;
+  /** Runs once the instance reported `initialized`: the one job of a disposable role. */
+  run?(ctx: ServiceContext): Promise<void> | void;
+}

@@ -1,0 +1,82 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readAudit } from '../../shared/audit/audit-log.js';
+import type { AuditRecord } from '../../shared/audit/audit-record.js';
+import { connectAs } from '../../shared/bus/connect.js';
+import { loadPolicy } from '../../shared/policy/load-policy.js';
+import { Supervisor } from '../../services/supervisor/supervisor.js';
+
+export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
+
+/** A policy file in a temp folder: the fast test host, changed by `edit`, with its PCI fixture made absolute. */
+export function writePolicy(dir: string, edit: (policy: Record<string, any>) => void = () => undefined, base = join(FIXTURES, 'fast-host.json')): string {
+  const policy = JSON.parse(readFileSync(base, 'utf8')) as Record<string, any>;
+  policy['pci'] = { fixture: resolve(dirname(base), policy['pci']['fixture']) };
+  delete policy['$schema'];
+  edit(policy);
+  const file = join(dir, 'policy.json');
+  writeFileSync(file, JSON.stringify(policy, null, 2));
+  return file;
+}
+
+export interface TestHost {
+  supervisor: Supervisor;
+  stateRoot: string;
+  /** Stops the host (if still up) and removes its state. */
+  dispose(): Promise<void>;
+}
+
+/** Boots a host from a fresh state root; resolves once every role has booted. */
+export async function bootTestHost(edit?: (policy: Record<string, any>) => void): Promise<TestHost> {
+  const stateRoot = mkdtempSync(join(tmpdir(), 'xoar-test-'));
+  const policy = await loadPolicy(writePolicy(stateRoot, edit));
+  const supervisor = await Supervisor.start({ policy, stateRoot });
+  try {
+    await supervisor.booted;
+  } catch (error) {
+    rmSync(stateRoot, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    supervisor,
+    stateRoot,
+    dispose: async () => {
+      await supervisor.stop();
+      rmSync(stateRoot, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `probe` until it returns something other than undefined. */
+export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The host's audit log as it stands, every pending append included. */
+export async function readHostAudit(host: TestHost): Promise<AuditRecord[]> {
+  await host.supervisor.audit.flush();
+  const { url, seed } = host.supervisor.credentialsOf('supervisor');
+  const nc = await connectAs({ url, principal: 'supervisor', seed, name: 'test-audit-reader' });
+  try {
+    return await readAudit(nc, host.supervisor.policy.host.name);
+  } finally {
+    await nc.close();
+  }
+}
