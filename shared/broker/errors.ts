@@ -5,7 +5,7 @@ const INSTALL_HINT = 'install it (Debian: apt-get install nats-server) or pass -
 /** No usable nats-server executable: not at the given path, or not on PATH. */
 export class NatsServerNotFoundError extends XoarError {
   constructor(where: string, options: { cause?: unknown } = {}) {
-    super('BROKER_NOT_FOUND', `nats-server not found: ${where}`, { hint: INSTALL_HINT, cause: options.cause });
+    super('broker-not-found', `nats-server not found: ${where}`, { hint: INSTALL_HINT, cause: options.cause });
   }
 }
 
@@ -15,7 +15,7 @@ export class BrokerPortInUseError extends XoarError {
   readonly port: number;
 
   constructor(host: string, port: number) {
-    super('BROKER_PORT_IN_USE', `cannot start nats-server on ${host}:${port}: the address is already in use`, {
+    super('broker-port-in-use', `cannot start nats-server on ${host}:${port}: the address is already in use`, {
       hint: 'choose another port, or omit it to let xoar pick a free one',
     });
     this.host = host;
@@ -28,7 +28,7 @@ export class BrokerStartError extends XoarError {
   readonly logTail: string[];
 
   constructor(reason: string, logTail: string[], options: { cause?: unknown } = {}) {
-    super('BROKER_START_FAILED', `nats-server did not start: ${reason}${formatTail(logTail)}`, {
+    super('broker-start-failed', `nats-server did not start: ${reason}${formatTail(logTail)}`, {
       hint: 'read the server log above; a rejected configuration names the file, line and field',
       cause: options.cause,
     });
@@ -41,7 +41,7 @@ export class BrokerReloadError extends XoarError {
   readonly logTail: string[];
 
   constructor(reason: string, logTail: string[], options: { cause?: unknown } = {}) {
-    super('BROKER_RELOAD_FAILED', `nats-server did not reload its configuration: ${reason}${formatTail(logTail)}`, {
+    super('broker-reload-failed', `nats-server did not reload its configuration: ${reason}${formatTail(logTail)}`, {
       hint: 'the previous permissions stay in force; fix the authorization (the log names the field) and reload again',
       cause: options.cause,
     });

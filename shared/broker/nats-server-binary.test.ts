@@ -47,7 +47,7 @@ describe('findNatsServerBinary', () => {
       expect.unreachable();
     } catch (error) {
       expect(error).toBeInstanceOf(NatsServerNotFoundError);
-      expect((error as NatsServerNotFoundError).code).toBe('BROKER_NOT_FOUND');
+      expect((error as NatsServerNotFoundError).code).toBe('broker-not-found');
       expect((error as NatsServerNotFoundError).hint).toContain('apt-get install nats-server');
     }
   });

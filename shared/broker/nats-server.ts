@@ -7,7 +7,7 @@ import { findNatsServerBinary } from './nats-server-binary.js';
 import { hostPort, renderServerConfig } from './render-config.js';
 import { ServerLog } from './server-log.js';
 import { ServerProcess } from './server-process.js';
-import type { ProcessExit } from './server-process.js';
+import type { LineOutcome, ProcessExit } from './server-process.js';
 import { parseViolation } from './violation-log.js';
 import type { BrokerViolation } from './violation-log.js';
 
@@ -107,6 +107,17 @@ function classifyReloadLine(line: string): ReloadResult | undefined {
   return failure === null ? undefined : { applied: false, reason: failure[1] ?? line };
 }
 
+function describeReloadFailure(result: LineOutcome<ReloadResult>): string {
+  switch (result.kind) {
+    case 'exited':
+      return `the server exited (${describeExit(result.exit)})`;
+    case 'timeout':
+      return `no answer after ${RELOAD_TIMEOUT_MS / 1000} s`;
+    case 'line':
+      return result.value.applied ? 'it reported success' : result.value.reason;
+  }
+}
+
 class RunningNatsServer implements NatsServer {
   readonly url: string;
   readonly pid: number;
@@ -156,13 +167,7 @@ class RunningNatsServer implements NatsServer {
     }
     // The server still runs the previous configuration: keep the file in step with it.
     await writePrivateFile(this.#configPath, this.#render(this.#authorization));
-    const reason =
-      result.kind === 'line' && !result.value.applied
-        ? result.value.reason
-        : result.kind === 'exited'
-          ? `the server exited (${describeExit(result.exit)})`
-          : `no answer after ${RELOAD_TIMEOUT_MS / 1000} s`;
-    throw new BrokerReloadError(reason, this.recentLog());
+    throw new BrokerReloadError(describeReloadFailure(result), this.recentLog());
   }
 
   onViolation(listener: (violation: PrincipalViolation) => void): () => void {

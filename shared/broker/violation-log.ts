@@ -29,11 +29,12 @@ export interface BrokerViolation {
   at: Date;
 }
 
-const GO_QUOTED = String.raw`"((?:[^"\\]|\\.)*)"`;
-const TIMESTAMP = String.raw`(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2})\.(\d{3})\d*`;
+/** A Go `%q` string; the group captures its body. */
+const goQuoted = (group: string) => String.raw`"(?<${group}>(?:[^"\\]|\\.)*)"`;
 const VIOLATION = new RegExp(
-  String.raw`^\[\d+\] (?:${TIMESTAMP} )?\[ERR\] (\S+) - cid:(\d+) - (?:"(?:[^"\\]|\\.)*" - )?` +
-    String.raw`(Publish|Subscription) Violation - (Nkey|User) ${GO_QUOTED}, (?:Subject|Reply) ${GO_QUOTED}`,
+  String.raw`^\[\d+\] (?:(?<time>\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\.\d+) )?\[ERR\] (?<remote>\S+) - cid:(?<cid>\d+) - ` +
+    String.raw`(?:"(?:[^"\\]|\\.)*" - )?(?<operation>Publish|Subscription) Violation - (?<kind>Nkey|User) ${goQuoted('identity')}, ` +
+    String.raw`(?:Subject|Reply) ${goQuoted('subject')}`,
 );
 
 /**
@@ -41,22 +42,25 @@ const VIOLATION = new RegExp(
  * time stamp (nats-server writes local time) or, for a line without one, `now()`.
  */
 export function parseViolation(line: string, now: () => Date = () => new Date()): BrokerViolation | undefined {
-  const match = VIOLATION.exec(line);
-  if (match === null) return undefined;
-  const group = (index: number): string => match[index] ?? '';
-  const hasTimestamp = match[1] !== undefined;
-  const stamp = [1, 2, 3, 4, 5, 6, 7].map((index) => Number(group(index)));
-  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, millisecond = 0] = stamp;
-  const identity = unquoteGo(group(12));
+  const groups = VIOLATION.exec(line)?.groups;
+  if (groups === undefined) return undefined;
+  const { time, remote = '', cid = '', operation, kind, identity = '', subject = '' } = groups;
   return {
-    operation: group(10) === 'Publish' ? ViolationOperation.publish : ViolationOperation.subscribe,
-    nkey: group(11) === 'Nkey' ? identity : undefined,
-    user: group(11) === 'User' ? identity : undefined,
-    subject: unquoteGo(group(13)),
-    clientId: Number(group(9)),
-    remoteAddress: group(8),
-    at: hasTimestamp ? new Date(year, month - 1, day, hour, minute, second, millisecond) : now(),
+    operation: operation === 'Publish' ? ViolationOperation.publish : ViolationOperation.subscribe,
+    nkey: kind === 'Nkey' ? unquoteGo(identity) : undefined,
+    user: kind === 'User' ? unquoteGo(identity) : undefined,
+    subject: unquoteGo(subject),
+    clientId: Number(cid),
+    remoteAddress: remote,
+    at: time === undefined ? now() : parseLogTime(time),
   };
+}
+
+/** `2026/11/23 05:32:40.980494`, local time, to the millisecond. */
+function parseLogTime(time: string): Date {
+  const [year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0] = time.split(/[/ :.]/).map(Number);
+  const millisecond = Number(time.slice(time.indexOf('.') + 1, time.indexOf('.') + 4));
+  return new Date(year, month - 1, day, hour, minute, second, millisecond);
 }
 
 const GO_ESCAPES: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };

@@ -23,7 +23,7 @@ export const CONNECT_TIMEOUT_MS = 5_000;
 /** The broker could not be reached: nothing listens, the host is unknown, or it did not answer in time. */
 export class BrokerUnreachableError extends XoarError {
   constructor(url: string, options: { cause?: unknown } = {}) {
-    super('BROKER_UNREACHABLE', `cannot reach the broker at ${url}: ${describeError(options.cause)}`, {
+    super('broker-unreachable', `cannot reach the broker at ${url}: ${describeError(options.cause)}`, {
       hint: 'is the host up? `xoar host status`',
       cause: options.cause,
     });
@@ -33,7 +33,7 @@ export class BrokerUnreachableError extends XoarError {
 /** The broker refused the principal's credentials. */
 export class BrokerAuthError extends XoarError {
   constructor(url: string, principal: string, options: { cause?: unknown } = {}) {
-    super('BROKER_AUTH_FAILED', `the broker at ${url} refused the credentials of "${principal}"`, {
+    super('broker-auth-failed', `the broker at ${url} refused the credentials of "${principal}"`, {
       hint: "the principal's key is not (or no longer) in the broker's configuration: re-issue its credentials",
       cause: options.cause,
     });
@@ -43,7 +43,7 @@ export class BrokerAuthError extends XoarError {
 /** The seed handed to a principal is not a user nkey seed. */
 export class InvalidSeedError extends XoarError {
   constructor(principal: string, options: { cause?: unknown } = {}) {
-    super('BROKER_INVALID_SEED', `the seed of "${principal}" is not a user nkey seed (SU...)`, {
+    super('broker-invalid-seed', `the seed of "${principal}" is not a user nkey seed (SU...)`, {
       hint: 'pass the seed created for this principal, not its public key or another kind of key',
       cause: options.cause,
     });

@@ -5,7 +5,7 @@ export class ActorNotProvidedError extends XoarError {
   readonly actor: string;
 
   constructor(actor: string) {
-    super('LIFECYCLE_ACTOR_NOT_PROVIDED', `${actor} not provided`, {
+    super('lifecycle-actor-not-provided', `${actor} not provided`, {
       hint: `provide it with machine.provide({ actors: { ${actor}: ... } })`,
     });
     this.actor = actor;

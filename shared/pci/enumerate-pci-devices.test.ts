@@ -55,7 +55,7 @@ describe('enumeratePciDevices from sysfs', () => {
 
   it('fails with PciSourceUnreadableError when the bus directory or a device file is missing', async () => {
     await expect(enumeratePciDevices({ kind: 'sysfs', root: join(dir, 'absent') })).rejects.toMatchObject({
-      code: 'PCI_SOURCE_UNREADABLE',
+      code: 'pci-source-unreadable',
       path: join(dir, 'absent', 'devices'),
     });
     const root = await fakeSysfs({ '0000:00:03.0': { vendor: '0x1af4', device: '0x1041', class: '0x020000' } });
@@ -91,7 +91,7 @@ describe('enumeratePciDevices from a fixture', () => {
     );
     const error = await enumeratePciDevices({ kind: 'fixture', path }).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PciSourceInvalidError);
-    expect(error).toMatchObject({ code: 'PCI_SOURCE_INVALID', path });
+    expect(error).toMatchObject({ code: 'pci-source-invalid', path });
     expect((error as PciSourceInvalidError).problems).toEqual([
       '/1/slot: unknown property',
       '/1/bdf: "00:04.0" is not a PCI address like "0000:00:04.0"',
@@ -113,6 +113,6 @@ describe('enumeratePciDevices from a fixture', () => {
 
   it('fails with PciSourceUnreadableError when the fixture is missing', async () => {
     const path = join(dir, 'absent.json');
-    await expect(enumeratePciDevices({ kind: 'fixture', path })).rejects.toMatchObject({ code: 'PCI_SOURCE_UNREADABLE', path });
+    await expect(enumeratePciDevices({ kind: 'fixture', path })).rejects.toMatchObject({ code: 'pci-source-unreadable', path });
   });
 });

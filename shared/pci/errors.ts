@@ -11,7 +11,7 @@ export class PciDeviceMissingError extends XoarError {
 
   constructor(missing: readonly MissingDevice[], policyFile: string) {
     const list = missing.map(({ bdf, service }) => `${bdf} (assigned to "${service}")`).join(', ');
-    super('PCI_DEVICE_MISSING', `the policy assigns PCI devices this host does not have: ${list}`, {
+    super('pci-device-missing', `the policy assigns PCI devices this host does not have: ${list}`, {
       hint: `check the addresses with \`lspci -D\` (or the policy's pci fixture) and fix the services' "devices" in ${policyFile}`,
     });
     this.missing = missing;
@@ -22,7 +22,7 @@ export class PciSourceUnreadableError extends XoarError {
   readonly path: string;
 
   constructor(path: string, cause: unknown) {
-    super('PCI_SOURCE_UNREADABLE', `cannot read PCI devices from ${path}`, {
+    super('pci-source-unreadable', `cannot read PCI devices from ${path}`, {
       hint: 'point the policy\'s "pci" at a readable sysfs bus directory (/sys/bus/pci) or fixture file',
       cause,
     });
@@ -36,7 +36,7 @@ export class PciSourceInvalidError extends XoarError {
   readonly problems: readonly string[];
 
   constructor(path: string, problems: readonly string[], hint: string) {
-    super('PCI_SOURCE_INVALID', `PCI devices in ${path} are malformed:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, { hint });
+    super('pci-source-invalid', `PCI devices in ${path} are malformed:\n${problems.map((problem) => `  ${problem}`).join('\n')}`, { hint });
     this.path = path;
     this.problems = problems;
   }

@@ -36,7 +36,7 @@ describe('parseDuration', () => {
   ])('rejects %j: %s', (text, problem) => {
     const error = catchError(() => parseDuration(text));
     expect(error).toBeInstanceOf(DurationInvalidError);
-    expect(error).toMatchObject({ code: 'DURATION_INVALID', text, message: `duration "${text}" ${problem}` });
+    expect(error).toMatchObject({ code: 'duration-invalid', text, message: `duration "${text}" ${problem}` });
     expect((error as DurationInvalidError).hint).not.toBe('');
   });
 });

@@ -34,7 +34,7 @@ export class PolicyInvalidError extends XoarError {
 
   constructor(file: string, issues: readonly PolicyIssue[]) {
     const count = issues.length === 1 ? '1 problem' : `${issues.length} problems`;
-    super('POLICY_INVALID', `policy ${file} has ${count}:\n${issues.map((issue) => `  ${formatPolicyIssue(issue)}`).join('\n')}`, {
+    super('policy-invalid', `policy ${file} has ${count}:\n${issues.map((issue) => `  ${formatPolicyIssue(issue)}`).join('\n')}`, {
       hint: 'fix every problem listed; the policy is applied only when it has none',
     });
     this.issues = issues;
@@ -45,7 +45,7 @@ export class PolicyNotFoundError extends XoarError {
   readonly file: string;
 
   constructor(file: string, cause: unknown) {
-    super('POLICY_NOT_FOUND', `cannot read policy ${file}`, {
+    super('policy-not-found', `cannot read policy ${file}`, {
       hint: 'pass the path of a readable policy file (.json, .yaml or .yml), e.g. --policy policies/default.json',
       cause,
     });
@@ -56,7 +56,7 @@ export class PolicyNotFoundError extends XoarError {
 /** The JSON Schema that describes policies is missing from the installation, or unreadable. */
 export class PolicySchemaNotFoundError extends XoarError {
   constructor(path: string, cause: unknown) {
-    super('POLICY_SCHEMA_NOT_FOUND', `cannot read the policy schema ${path}`, {
+    super('policy-schema-not-found', `cannot read the policy schema ${path}`, {
       hint: 'reinstall xoar: the schema ships in policies/schema/ beside package.json',
       cause,
     });
@@ -68,7 +68,7 @@ export class DurationInvalidError extends XoarError {
   readonly text: string;
 
   constructor(text: string, problem: string, hint: string) {
-    super('DURATION_INVALID', `duration "${text}" ${problem}`, { hint });
+    super('duration-invalid', `duration "${text}" ${problem}`, { hint });
     this.text = text;
   }
 }

@@ -107,7 +107,7 @@ describe('loadPolicy: invalid policies', () => {
     const error = await loadPolicy(file).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyInvalidError);
     const { issues, message, code } = error as PolicyInvalidError;
-    expect(code).toBe('POLICY_INVALID');
+    expect(code).toBe('policy-invalid');
     expect(issues.map((issue) => [issue.pointer, issue.line])).toEqual([
       ['/services/2/uses/0', 7],
       ['/services/3/id', 8],
@@ -158,7 +158,7 @@ describe('loadPolicy: unreadable files', () => {
     const file = path();
     const error = await loadPolicy(file).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PolicyNotFoundError);
-    expect(error).toMatchObject({ code: 'POLICY_NOT_FOUND', file, message: `cannot read policy ${file}` });
+    expect(error).toMatchObject({ code: 'policy-not-found', file, message: `cannot read policy ${file}` });
     expect((error as PolicyNotFoundError).hint).toContain('--policy');
   });
 });

@@ -1,0 +1,130 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { projectRoot } from '../shared/project-root.js';
+import { eventually, isAlive, writePolicy } from './support/test-host.js';
+
+const CLI = join(projectRoot(), 'dist', 'services', 'cli', 'main.js');
+const ENV = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: process.env['HOME'] ?? '/root' };
+
+function xoar(stateDir: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [CLI, ...args, '--state-dir', stateDir], { env: ENV, encoding: 'utf8', timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
+}
+
+describe('the xoar CLI against a running host', () => {
+  let stateDir: string;
+  let up: ChildProcess;
+  const events: Array<Record<string, any>> = [];
+
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-'));
+    const policy = writePolicy(stateDir);
+    up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', policy, '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: up.stdout! }).on('line', (line) => events.push(JSON.parse(line)));
+    await eventually(() => events.find((e) => e['event'] === 'booted'), 'host up to report booted');
+  });
+  afterAll(() => {
+    if (up.exitCode === null) up.kill('SIGKILL');
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('host up --json streams every transition as a JSON line', () => {
+    const transitions = events.filter((e) => e['event'] === 'transition');
+    expect(transitions.find((e) => e['service'] === 'boot' && e['to'] === 'running')).toBeDefined();
+    expect(transitions.find((e) => e['service'] === 'pci' && e['to'] === 'destroyed')).toBeDefined();
+  });
+
+  it('host status --json lists every service with state, pid, restarts and uptime', () => {
+    const status = xoar(stateDir, 'host', 'status', '--json');
+    expect(status.code).toBe(0);
+    const services = status.json()['services'] as Array<Record<string, any>>;
+    expect(services.map((s) => s['id'])).toEqual(['boot', 'pci', 'xs-state', 'xs-logic', 'builder', 'toolstack', 'blk', 'net']);
+    const net = services.find((s) => s['id'] === 'net');
+    expect(net).toMatchObject({ role: 'network', state: 'running', instance: 1 });
+    expect(isAlive(net?.['pid'])).toBe(true);
+  });
+
+  it('host status prints a table for people', () => {
+    const status = xoar(stateDir, 'host', 'status');
+    expect(status.stdout).toMatch(/SERVICE\s+ROLE\s+STATE\s+PID/);
+    expect(status.stdout).toMatch(/net\s+network\s+running/);
+  });
+
+  it('service restart rolls a service back and reports the new instance', () => {
+    const restart = xoar(stateDir, 'service', 'restart', 'net', '--json');
+    expect(restart.code).toBe(0);
+    expect(restart.json()).toMatchObject({ id: 'net', state: 'running', instance: 2, lastRollback: { cause: 'operator' } });
+  });
+
+  it('service restart of an unknown service says which exist, exit 2', () => {
+    const restart = xoar(stateDir, 'service', 'restart', 'nope');
+    expect(restart.code).toBe(2);
+    expect(restart.stderr).toContain('has no service VM "nope"');
+    expect(restart.stderr).toContain('known service VMs: boot, pci, xs-state');
+  });
+
+  it('host down stops everything: host up exits 0 and no service process is left', async () => {
+    const pids = (xoar(stateDir, 'host', 'status', '--json').json()['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : []));
+    const down = xoar(stateDir, 'host', 'down', '--json');
+    expect(down.code).toBe(0);
+    const exitCode = await new Promise((resolve) => (up.exitCode === null ? up.once('exit', resolve) : resolve(up.exitCode)));
+    expect(exitCode).toBe(0);
+    expect(pids.length).toBe(6);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(xoar(stateDir, 'host', 'status').code).toBe(4);
+  });
+});
+
+describe('the xoar CLI on bad input', () => {
+  let stateDir: string;
+  let listener: Server;
+  beforeAll(async () => {
+    stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-bad-'));
+    listener = createServer();
+    await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(() => {
+    listener.close();
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+
+  it('host status with no host running: says how to start one, exit 4', () => {
+    const result = xoar(stateDir, 'host', 'status');
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain('xoar host up');
+  });
+
+  it('an invalid policy: names the file and the JSON pointer, exit 3, nothing started', () => {
+    const file = join(stateDir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ version: 1, host: { name: 'bad', driver: 'process' }, services: [{ id: 'boot', role: 'bootloader' }] }));
+    const result = xoar(stateDir, 'host', 'up', '--policy', file);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(file);
+    expect(result.stderr).toContain('/services/0/role');
+  });
+
+  it('nats-server missing: says how to install it, exit 5', () => {
+    const result = xoar(stateDir, 'host', 'up', '--policy', writePolicy(stateDir), '--nats-server', '/nonexistent/nats-server');
+    expect(result.code).toBe(5);
+    expect(result.stderr).toMatch(/nats-server/);
+    expect(result.stderr).toContain('how to fix');
+  });
+
+  it('a broker port already taken: names the port, exit 5', () => {
+    const port = (listener.address() as { port: number }).port;
+    const result = xoar(stateDir, 'host', 'up', '--policy', writePolicy(stateDir), '--nats-port', String(port));
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(String(port));
+  });
+
+  it('--json errors are JSON with code, message and hint', () => {
+    const result = xoar(stateDir, 'host', 'status', '--json');
+    expect(result.code).toBe(4);
+    expect(result.json()).toMatchObject({ ok: false, error: { code: 'host-not-running' } });
+  });
+});
