@@ -1,5 +1,6 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { XoarError } from '../../shared/errors/xoar-error.js';
+import { isProcessAlive } from '../../shared/process-alive.js';
 import type { HostPaths } from './state-dir.js';
 
 /** What a running host publishes for the CLI: how to reach it and who runs it. */
@@ -45,14 +46,5 @@ export function readLiveRuntime(paths: HostPaths): HostRuntime | undefined {
   } catch {
     return undefined;
   }
-  return isAlive(runtime.pid) ? runtime : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return isProcessAlive(runtime.pid) ? runtime : undefined;
 }

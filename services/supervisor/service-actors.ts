@@ -27,7 +27,7 @@ export function drivenServiceMachine(driver: ServiceDriver, specOf: SpecFactory)
       watchInstance: fromCallback<InstanceReport, WatchInstanceInput>(({ input, sendBack }) => {
         let watching = true;
         void input.handle.exited.then((exit) => {
-          if (watching) sendBack({ type: 'instance.exited', instance: input.handle.instance, code: exit.code, signal: exit.signal });
+          if (watching) sendBack({ type: 'instance.exited', instance: input.handle.instance, ...exit });
         });
         return () => {
           watching = false;

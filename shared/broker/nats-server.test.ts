@@ -9,6 +9,7 @@ import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectAs } from '../bus/connect.js';
 import { subjects } from '../bus/subjects.js';
+import { isProcessAlive } from '../process-alive.js';
 import type { Authorization, Permissions, Principal } from './authorization.js';
 import { createPrincipalKey } from './credentials.js';
 import type { PrincipalKey } from './credentials.js';
@@ -38,14 +39,6 @@ function withPermissions(authorization: Authorization, name: string, permissions
   return { principals: authorization.principals.map((p) => (p.name === name ? { ...p, permissions } : p)) };
 }
 
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-}
 
 /** Resolves with the first status of `type` the connection reports. */
 async function nextStatus(nc: NatsConnection, type: Status['type']): Promise<Status> {
@@ -87,7 +80,7 @@ describe('startNatsServer', () => {
     await Promise.all(connections.splice(0).map((nc) => nc.close()));
     const stopped = servers.splice(0);
     await Promise.all(stopped.map((server) => server.stop()));
-    for (const server of stopped) expect(isGone(server.pid)).toBe(true);
+    for (const server of stopped) expect(!isProcessAlive(server.pid)).toBe(true);
     await Promise.all(blockers.splice(0).map((blocker) => new Promise((resolve) => blocker.close(resolve))));
     await rm(dir, { recursive: true, force: true });
   });
@@ -279,7 +272,7 @@ describe('startNatsServer', () => {
     await Promise.all([server.stop(), server.stop()]);
     await server.stop();
 
-    expect(isGone(server.pid)).toBe(true);
+    expect(!isProcessAlive(server.pid)).toBe(true);
     expect(await exited).toMatchObject({ signal: null });
   });
 

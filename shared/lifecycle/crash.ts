@@ -17,13 +17,16 @@ export interface Crash {
   /** Exit code and signal, for `exited`. */
   code?: number | null;
   signal?: string | null;
+  /** The last thing the instance said before it ended, for `exited`. */
+  detail?: string;
 }
 
 export function describeCrash(crash: Crash, watchdog: Watchdog): string {
   switch (crash.cause) {
-    case CrashCause.exited:
-      if (crash.signal) return `killed by signal ${crash.signal}`;
-      return `exited with code ${crash.code ?? 'unknown'}`;
+    case CrashCause.exited: {
+      const how = crash.signal ? `killed by signal ${crash.signal}` : `exited with code ${crash.code ?? 'unknown'}`;
+      return crash.detail ? `${how}: ${crash.detail}` : how;
+    }
     case CrashCause.watchdog:
       return `no heartbeat for ${watchdog.timeoutMs} ms`;
     case CrashCause.startTimeout:

@@ -302,9 +302,10 @@ describe('service machine', () => {
     }
     expect(service.context().crashTimes).toEqual([0, 1000, 2000]);
 
-    await crashByExit(service, 4);
+    service.fakes.exit('blk-shared', 4, { code: 1, signal: null, detail: 'service VM failed: cannot open /dev/xvda' });
+    await settle();
     expect(service.state()).toBe('failed');
-    expect(service.context().failure).toBe('crashed 4 times within 60000 ms (last: exited with code 1)');
+    expect(service.context().failure).toBe('crashed 4 times within 60000 ms (last: exited with code 1: service VM failed: cannot open /dev/xvda)');
     expect(service.context().handle).toBeUndefined();
     expect(service.fakes.callsTo('destroyInstance').at(-1)?.input).toMatchObject({ handle: { instance: 4 } });
     expect(service.actor.getSnapshot().status).toBe('done');

@@ -51,7 +51,7 @@ export type InstanceReport =
   | { type: 'instance.booted'; instance: number }
   | { type: 'instance.initialized'; instance: number }
   | { type: 'instance.heartbeat'; instance: number }
-  | { type: 'instance.exited'; instance: number; code: number | null; signal: string | null };
+  | { type: 'instance.exited'; instance: number; code: number | null; signal: string | null; detail?: string };
 
 /** What the host or an operator asks of the service. */
 export type ServiceCommand =
@@ -140,6 +140,19 @@ function withCrash(context: ServiceContext, crash: Omit<Crash, 'at'>): Partial<S
   };
 }
 
+/** Destroys the current instance, then ends in `target`; a destroy that fails fails the service. */
+function destroyInstanceThen(target: 'destroyed' | 'stopped') {
+  return {
+    src: 'destroyInstance',
+    input: ({ context }: { context: ServiceContext }) => ({ id: context.id, handle: currentHandle(context) }),
+    onDone: { target, actions: 'forgetInstance' },
+    onError: {
+      target: 'failed',
+      actions: { type: 'recordDriverFailure', params: ({ event }: { event: { error: unknown } }) => ({ step: 'destroy' as const, error: event.error }) },
+    },
+  } as const;
+}
+
 export const serviceMachine = setup({
   types: {
     input: {} as ServiceMachineInput,
@@ -199,7 +212,7 @@ export const serviceMachine = setup({
     recordCrash: assign(({ context }, params: Omit<Crash, 'at'>) => withCrash(context, params)),
     recordExit: assign(({ context, event }) => {
       assertEvent(event, 'instance.exited');
-      return withCrash(context, { cause: CrashCause.exited, code: event.code, signal: event.signal });
+      return withCrash(context, { cause: CrashCause.exited, code: event.code, signal: event.signal, ...(event.detail === undefined ? {} : { detail: event.detail }) });
     }),
     recordDriverFailure: assign((_, params: { step: DriverStep; error: unknown }) => ({
       failure: `${params.step} failed: ${describeError(params.error)}`,
@@ -503,29 +516,9 @@ export const serviceMachine = setup({
       },
     },
 
-    retiring: {
-      invoke: {
-        src: 'destroyInstance',
-        input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }),
-        onDone: { target: 'destroyed', actions: 'forgetInstance' },
-        onError: {
-          target: 'failed',
-          actions: { type: 'recordDriverFailure', params: ({ event }) => ({ step: 'destroy', error: event.error }) },
-        },
-      },
-    },
+    retiring: { invoke: destroyInstanceThen('destroyed') },
 
-    stopping: {
-      invoke: {
-        src: 'destroyInstance',
-        input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }),
-        onDone: { target: 'stopped', actions: 'forgetInstance' },
-        onError: {
-          target: 'failed',
-          actions: { type: 'recordDriverFailure', params: ({ event }) => ({ step: 'destroy', error: event.error }) },
-        },
-      },
-    },
+    stopping: { invoke: destroyInstanceThen('stopped') },
 
     // Failed with an instance still alive: destroy it first (`failure` is already set).
     failing: {

@@ -6,6 +6,7 @@ import { readAudit } from '../../shared/audit/audit-log.js';
 import type { AuditRecord } from '../../shared/audit/audit-record.js';
 import { connectAs } from '../../shared/bus/connect.js';
 import { loadPolicy } from '../../shared/policy/load-policy.js';
+export { isProcessAlive as isAlive } from '../../shared/process-alive.js';
 import { Supervisor } from '../../services/supervisor/supervisor.js';
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
@@ -60,14 +61,6 @@ export async function eventually<T>(probe: () => T | undefined | Promise<T | und
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The host's audit log as it stands, every pending append included. */
 export async function readHostAudit(host: TestHost): Promise<AuditRecord[]> {

@@ -36,7 +36,6 @@ interface ProcessInstance extends InstanceHandle {
   child: ChildProcess;
 }
 
-const TAIL_LINES = 5;
 /** Service VM uids: Debian leaves 65000–65533 unallocated; nobody is 65534. */
 const SERVICE_UID_BASE = 65000;
 
@@ -77,18 +76,14 @@ export class ProcessDriver implements ServiceDriver {
     });
     if (spawned) throw new ServiceSpawnError(spec.id, command, spawned);
 
-    const tail: string[] = [];
+    let lastError: string | undefined;
     const log = this.logOf(spec.id);
     child.stderr?.setEncoding('utf8').on('data', (text: string) => {
       log.write(text);
-      for (const line of text.split('\n')) if (line.trim()) tail.push(line);
-      tail.splice(0, Math.max(0, tail.length - TAIL_LINES));
+      for (const line of text.split('\n')) lastError = errorIn(line) ?? lastError;
     });
     const exited = new Promise<InstanceExit>((resolve) => {
-      child.once('exit', (code, signal) => {
-        const last = tail.at(-1);
-        resolve({ code, signal, ...(last === undefined ? {} : { detail: describeLogLine(last) }) });
-      });
+      child.once('exit', (code, signal) => resolve({ code, signal, ...(lastError === undefined ? {} : { detail: lastError }) }));
     });
     child.stdin?.end(JSON.stringify(spec));
     const handle: ProcessInstance = { id: spec.id, instance: spec.instance, pid: child.pid, exited, child };
@@ -157,11 +152,13 @@ function allowRead(path: string): string {
   return `--allow-fs-read=${isFolder ? join(path, '*') : path}`;
 }
 
-function describeLogLine(line: string): string {
+/** What a log line says went wrong: an error-level entry, or a line of an uncaught exception. */
+function errorIn(line: string): string | undefined {
+  if (!line.trim()) return undefined;
   try {
-    const entry = JSON.parse(line) as { msg?: string; error?: string };
-    return [entry.msg, entry.error].filter(Boolean).join(': ') || line;
+    const entry = JSON.parse(line) as { level?: string; msg?: string; error?: string };
+    return entry.level === 'error' ? [entry.msg, entry.error].filter(Boolean).join(': ') : undefined;
   } catch {
-    return line;
+    return /^\w*Error\b/.test(line.trim()) ? line.trim() : undefined;
   }
 }

@@ -90,7 +90,7 @@ export function fakeInstanceActors(clock: Clock) {
       return watchers.has(watcherKey(id, instance));
     },
     /** The instance ends; only a live watcher can tell the machine. */
-    exit(id: string, instance: number, exit: { code: number | null; signal: string | null }) {
+    exit(id: string, instance: number, exit: { code: number | null; signal: string | null; detail?: string }) {
       const sendBack = watchers.get(watcherKey(id, instance));
       if (sendBack === undefined) throw new Error(`no watcher for ${id} instance ${instance}`);
       sendBack({ type: 'instance.exited', instance, ...exit });

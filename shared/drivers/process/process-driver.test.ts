@@ -1,0 +1,99 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPrincipalKey } from '../../broker/credentials.js';
+import type { InstanceSpec } from '../driver.js';
+import { ProcessDriver, ServiceEntryMissingError } from './process-driver.js';
+import { SandboxLevel } from './sandbox.js';
+
+/** A "broker" that accepts connections and never answers: the instance stays alive, waiting. */
+function silentBroker(): Promise<{ server: Server; url: string; sockets: Socket[] }> {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => sockets.push(socket));
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, sockets, url: `nats://127.0.0.1:${(server.address() as { port: number }).port}` })));
+}
+
+const SEED = createPrincipalKey('xs-state').seed;
+
+function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
+  return { host: 'drv', id: 'xs-state', role: 'xenstore-state', instance: 1, natsUrl: 'nats://127.0.0.1:1', seed: SEED, heartbeatMs: 100, config: {}, readPaths: [], ...overrides };
+}
+
+describe('the process driver', () => {
+  let logDir: string;
+  let driver: ProcessDriver;
+  let broker: Awaited<ReturnType<typeof silentBroker>>;
+
+  beforeAll(async () => {
+    logDir = mkdtempSync(join(tmpdir(), 'xoar-driver-'));
+    driver = new ProcessDriver({ logDir });
+    broker = await silentBroker();
+  });
+  afterAll(() => {
+    for (const socket of broker.sockets) socket.destroy();
+    broker.server.close();
+    driver.close();
+    rmSync(logDir, { recursive: true, force: true });
+  });
+
+  it('runs a service VM as its own process with an empty environment, in the strongest sandbox here', async () => {
+    const handle = await driver.start(spec({ natsUrl: broker.url }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const environ = readFileSync(`/proc/${handle.pid}/environ`, 'utf8').split('\0').filter(Boolean);
+    expect(environ).toEqual(['PATH=/usr/bin:/bin']);
+    const cmdline = readFileSync(`/proc/${handle.pid}/cmdline`, 'utf8');
+    expect(cmdline).toContain('--experimental-permission');
+    expect(cmdline).not.toContain(SEED);
+    if (driver.sandbox.level === SandboxLevel.ownUid) {
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${handle.pid}/status`, 'utf8'))?.[1];
+      expect(Number(uid)).toBeGreaterThanOrEqual(65000);
+    }
+    await driver.destroy(handle);
+    expect(() => process.kill(handle.pid as number, 0)).toThrow();
+  });
+
+  it('gives each service VM a uid of its own, kept across its instances', async () => {
+    if (driver.sandbox.level !== SandboxLevel.ownUid) return;
+    const uidOf = async (id: string, instance: number) => {
+      const handle = await driver.start(spec({ id, instance, natsUrl: broker.url }));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${handle.pid}/status`, 'utf8'))?.[1];
+      await driver.destroy(handle);
+      return uid;
+    };
+    const first = await uidOf('svc-a', 1);
+    expect(await uidOf('svc-b', 1)).not.toBe(first);
+    expect(await uidOf('svc-a', 2)).toBe(first);
+  });
+
+  it('reports how an instance ended, with the error it logged last', async () => {
+    const handle = await driver.start(spec({ id: 'no-broker' }));
+    const exit = await handle.exited;
+    expect(exit.code).toBe(1);
+    expect(exit.detail).toMatch(/^service VM failed: cannot reach the broker at nats:\/\/127\.0\.0\.1:1/);
+    expect(readFileSync(join(logDir, 'no-broker.log'), 'utf8')).toContain('"level":"error"');
+  });
+
+  it('refuses a role it has no code for, saying how to fix it', async () => {
+    await expect(driver.start(spec({ role: 'hypervisor' }))).rejects.toBeInstanceOf(ServiceEntryMissingError);
+    await expect(driver.start(spec({ role: 'hypervisor' }))).rejects.toMatchObject({ hint: expect.stringContaining('npm run build') });
+  });
+
+  it('snapshots code identity and declared state, never the secret, and restores from it', async () => {
+    const handle = await driver.start(spec({ id: 'snap', natsUrl: broker.url, config: { uses: ['a'] } }));
+    const snapshot = await driver.snapshot(handle, spec({ id: 'snap', natsUrl: broker.url, config: { uses: ['a'] } }));
+    const other = await driver.snapshot(handle, spec({ id: 'snap', natsUrl: broker.url, config: { uses: ['b'] } }));
+    expect(snapshot.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(other.digest).not.toBe(snapshot.digest);
+    expect(JSON.stringify(snapshot)).not.toContain(SEED);
+    await driver.destroy(handle);
+
+    const restored = await driver.restore(snapshot, 2, createPrincipalKey('snap').seed);
+    expect(restored.instance).toBe(2);
+    expect(restored.pid).not.toBe(handle.pid);
+    await driver.destroy(restored);
+    await driver.destroy(restored);
+  });
+});
