@@ -69,14 +69,33 @@ describe('the xoar CLI against a running host', () => {
   });
 
   it('host down stops everything: host up exits 0 and no service process is left', async () => {
-    const pids = (xoar(stateDir, 'host', 'status', '--json').json()['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : []));
+    const status = xoar(stateDir, 'host', 'status', '--json').json();
+    const pids = (status['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(status['natsPid']);
     const down = xoar(stateDir, 'host', 'down', '--json');
     expect(down.code).toBe(0);
     const exitCode = await new Promise((resolve) => (up.exitCode === null ? up.once('exit', resolve) : resolve(up.exitCode)));
     expect(exitCode).toBe(0);
-    expect(pids.length).toBe(6);
+    expect(pids.length).toBe(7);
     expect(pids.filter(isAlive)).toEqual([]);
     expect(xoar(stateDir, 'host', 'status').code).toBe(4);
+  });
+});
+
+describe('Ctrl-C on host up', () => {
+  it('stops every service VM and the broker, and exits 0', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-int-'));
+    const up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', writePolicy(stateDir), '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines: Array<Record<string, any>> = [];
+    createInterface({ input: up.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+    const booted = await eventually(() => lines.find((e) => e['event'] === 'booted'), 'host up to boot');
+    const pids = (booted['status']['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(booted['status']['natsPid']);
+
+    up.kill('SIGINT');
+    const exitCode = await new Promise((resolve) => up.once('exit', resolve));
+    expect(exitCode).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(lines.at(-1)).toMatchObject({ event: 'stopped' });
+    rmSync(stateDir, { recursive: true, force: true });
   });
 });
 
@@ -120,6 +139,18 @@ describe('the xoar CLI on bad input', () => {
     const result = xoar(stateDir, 'host', 'up', '--policy', writePolicy(stateDir), '--nats-port', String(port));
     expect(result.code).toBe(5);
     expect(result.stderr).toContain(String(port));
+  });
+
+  it('a service VM that cannot start: the host is stopped, the reason given, exit 6', () => {
+    const policy = writePolicy(stateDir, (p) => {
+      p['pci'] = { fixture: join(stateDir, 'no-such-pci.json') };
+      p['restartBudget'] = { maxRestarts: 1, within: '60s', backoff: { initial: '10ms', max: '10ms' } };
+    });
+    const result = xoar(stateDir, 'host', 'up', '--policy', policy);
+    expect(result.code).toBe(6);
+    expect(result.stderr).toContain('service VM "pci" failed: crashed 2 times');
+    expect(result.stderr).toContain('cannot read PCI devices from');
+    expect(result.stderr).toContain('pci.log');
   });
 
   it('--json errors are JSON with code, message and hint', () => {

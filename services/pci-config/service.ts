@@ -2,7 +2,7 @@ import { SupervisorOp } from '../../shared/bus/subjects.js';
 import { assignDevices, type DeviceAssignment } from '../../shared/pci/assign-devices.js';
 import { enumeratePciDevices } from '../../shared/pci/enumerate-pci-devices.js';
 import type { PciDevice } from '../../shared/pci/pci-device.js';
-import { type HostPolicy, type PciSource, Role } from '../../shared/policy/types.js';
+import { type PciSource, Role } from '../../shared/policy/types.js';
 import type { ServiceDefinition } from '../../shared/service/service-definition.js';
 
 /** What the supervisor hands PCI Config: where devices are listed and which service gets which. */
@@ -29,8 +29,7 @@ export const pciConfigService: ServiceDefinition = {
   },
   run: async (ctx) => {
     const config = configOf(ctx.spec.config);
-    const policy = { source: config.policySource, services: config.services } as unknown as HostPolicy;
-    const report: PciAssignment = { devices, assignments: assignDevices(devices, policy) };
+    const report: PciAssignment = { devices, assignments: assignDevices(devices, { source: config.policySource, services: config.services }) };
     await ctx.requestSupervisor(SupervisorOp.pciAssign, report);
     ctx.reportDone();
   },

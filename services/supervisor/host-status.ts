@@ -18,6 +18,8 @@ export interface HostStatus {
   state: string;
   startedAt: string;
   natsUrl: string;
+  /** The broker's pid, when the supervisor runs it. */
+  natsPid: number | null;
   driver: string;
   sandbox: string;
   violations: number;

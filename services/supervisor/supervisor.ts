@@ -157,6 +157,7 @@ export class Supervisor {
       state: String(this.host.getSnapshot().value),
       startedAt: this.startedAt.toISOString(),
       natsUrl: this.broker.url,
+      natsPid: this.broker.pid > 0 ? this.broker.pid : null,
       driver: this.driver.kind,
       sandbox: this.driver.sandbox.level,
       violations: this.violationCount,

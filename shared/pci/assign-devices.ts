@@ -1,4 +1,4 @@
-import type { HostPolicy } from '../policy/types.js';
+import type { HostPolicy, ServicePolicy } from '../policy/types.js';
 import { PciDeviceMissingError } from './errors.js';
 import type { MissingDevice } from './errors.js';
 import type { PciDevice } from './pci-device.js';
@@ -15,7 +15,10 @@ export interface DeviceAssignment {
  * every other device goes to nobody. Fails, assigning nothing, if the policy names a device the
  * host does not have.
  */
-export function assignDevices(devices: readonly PciDevice[], policy: HostPolicy): DeviceAssignment[] {
+/** The part of a policy that says who holds which device. */
+export type DevicePolicy = Pick<HostPolicy, 'source'> & { services: ReadonlyArray<Pick<ServicePolicy, 'id' | 'devices'>> };
+
+export function assignDevices(devices: readonly PciDevice[], policy: DevicePolicy): DeviceAssignment[] {
   const byBdf = new Map(devices.map((device) => [device.bdf, device]));
   const assignments: DeviceAssignment[] = [];
   const missing: MissingDevice[] = [];

@@ -6,13 +6,14 @@ import { dirname } from 'node:path';
  * How far a service VM process is confined on this machine, strongest first:
  * - `own-uid` (running as root): its own IPC and UTS namespaces and a uid/gid of its own, so
  *   it can neither signal nor trace another service VM, nor touch the supervisor's files.
+ * - `namespaces` (root, but the code is not readable by other users): the namespaces alone.
  * - `user-namespace` (not root): the same namespaces inside an unprivileged user namespace.
  * - `none`: unshare missing or refused.
  * Every level keeps Node's permission model (read-only code, no writes, no child processes)
  * and dies with the supervisor (parent-death signal). Network is never cut: the bus is on
  * loopback, and the broker's permissions are the boundary there.
  */
-export const SandboxLevel = { ownUid: 'own-uid', userNamespace: 'user-namespace', none: 'none' } as const;
+export const SandboxLevel = { ownUid: 'own-uid', namespaces: 'namespaces', userNamespace: 'user-namespace', none: 'none' } as const;
 export type SandboxLevel = (typeof SandboxLevel)[keyof typeof SandboxLevel];
 
 export interface Sandbox {
@@ -43,8 +44,12 @@ function probe(codeRoot: string): Sandbox {
   if (unshare !== undefined && process.getuid?.() === 0 && readableByOthers(codeRoot)) {
     candidates.push({ level: SandboxLevel.ownUid, flags: (uid) => [...NAMESPACES, '--setuid', String(uid), '--setgid', String(uid)] });
   }
-  if (unshare !== undefined && process.getuid?.() !== 0) {
-    candidates.push({ level: SandboxLevel.userNamespace, flags: () => ['--user', '--map-root-user', ...NAMESPACES] });
+  if (unshare !== undefined) {
+    candidates.push(
+      process.getuid?.() === 0
+        ? { level: SandboxLevel.namespaces, flags: () => NAMESPACES }
+        : { level: SandboxLevel.userNamespace, flags: () => ['--user', '--map-root-user', ...NAMESPACES] },
+    );
   }
   for (const { level, flags } of candidates) {
     if (spawnSync(unshare as string, [...flags(PROBE_UID), '/bin/true'], { stdio: 'ignore', env: {} }).status === 0) {
