@@ -42,12 +42,12 @@ function liveView(supervisor: Supervisor): View {
     recent.push(describe(t));
     recent.splice(0, Math.max(0, recent.length - RECENT_EVENTS));
   });
-  const draw = () => process.stdout.write(`\x1b[H\x1b[2J${renderStatus(supervisor.status())}\n\nrecent:\n${recent.map((line) => `  ${line}`).join('\n')}\n\nCtrl-C stops the host.\n`);
-  const timer = setInterval(draw, REDRAW_MS);
+  const draw = (footer: string) => process.stdout.write(`\x1b[H\x1b[2J${renderStatus(supervisor.status())}\n\nrecent:\n${recent.map((line) => `  ${line}`).join('\n')}\n\n${footer}\n`);
+  const timer = setInterval(() => draw('Ctrl-C stops the host.'), REDRAW_MS);
   return {
     close: () => {
       clearInterval(timer);
-      draw();
+      draw(`host ${supervisor.policy.host.name} stopped.`);
     },
   };
 }
