@@ -4,7 +4,7 @@ import type { Argv } from 'yargs';
 import { createLogger } from '../../shared/log/logger.js';
 import { loadPolicy } from '../../shared/policy/load-policy.js';
 import { projectRoot } from '../../shared/project-root.js';
-import { Supervisor } from '../supervisor/supervisor.js';
+import { type BrokerChoice, Supervisor } from '../supervisor/supervisor.js';
 import { hostPaths } from '../supervisor/state-dir.js';
 import type { GlobalOptions } from './global-options.js';
 
@@ -12,6 +12,10 @@ export interface SupervisorCliOptions {
   policy: string;
   natsServer: string | undefined;
   natsPort: number | undefined;
+  natsUrl: string | undefined;
+  natsAuthorizationFile: string | undefined;
+  natsPidFile: string | undefined;
+  natsLogFile: string | undefined;
 }
 
 export function defaultPolicyFile(): string {
@@ -23,7 +27,16 @@ export function withSupervisorOptions<T>(yargs: Argv<T>): Argv<T & SupervisorCli
   return yargs
     .option('policy', { type: 'string', default: defaultPolicyFile(), describe: 'the host policy (JSON or YAML)' })
     .option('nats-server', { type: 'string', describe: 'the nats-server executable (default: found on PATH)' })
-    .option('nats-port', { type: 'number', describe: "the broker's loopback port (default: a free one)" }) as unknown as Argv<T & SupervisorCliOptions>;
+    .option('nats-port', { type: 'number', describe: "the broker's loopback port (default: a free one)" })
+    .option('nats-url', { type: 'string', describe: 'join a nats-server you run instead of starting one (see README: join mode)' })
+    .option('nats-authorization-file', { type: 'string', describe: 'join mode: the file your server includes; xoar writes its users and permissions there' })
+    .option('nats-pid-file', { type: 'string', describe: "join mode: your server's pid_file, so xoar can make it reload (SIGHUP)" })
+    .option('nats-log-file', { type: 'string', describe: "join mode: your server's log_file, to confirm reloads and record violations" })
+    .implies('nats-url', 'nats-authorization-file')
+    .implies('nats-authorization-file', 'nats-url')
+    .implies('nats-pid-file', 'nats-url')
+    .implies('nats-log-file', 'nats-url')
+    .conflicts('nats-url', ['nats-server', 'nats-port']) as unknown as Argv<T & SupervisorCliOptions>;
 }
 
 /** Loads the policy and starts its host's supervisor, logging to the host's supervisor.log. */
@@ -36,7 +49,19 @@ export async function startSupervisor(argv: GlobalOptions & SupervisorCliOptions
     policy,
     stateRoot: argv.stateDir,
     log,
-    ...(argv.natsServer === undefined ? {} : { natsServer: argv.natsServer }),
-    ...(argv.natsPort === undefined ? {} : { natsPort: argv.natsPort }),
+    broker: brokerChoice(argv),
   });
+}
+
+function brokerChoice(argv: SupervisorCliOptions): BrokerChoice {
+  if (argv.natsUrl === undefined || argv.natsAuthorizationFile === undefined) {
+    return { kind: 'own', ...(argv.natsServer === undefined ? {} : { binary: argv.natsServer }), ...(argv.natsPort === undefined ? {} : { port: argv.natsPort }) };
+  }
+  return {
+    kind: 'join',
+    url: argv.natsUrl,
+    authorizationFile: argv.natsAuthorizationFile,
+    ...(argv.natsPidFile === undefined ? {} : { pidFile: argv.natsPidFile }),
+    ...(argv.natsLogFile === undefined ? {} : { logFile: argv.natsLogFile }),
+  };
 }

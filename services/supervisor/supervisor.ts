@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AuditKind } from '../../shared/audit/audit-record.js';
+import { type JoinNatsServerOptions, joinNatsServer } from '../../shared/broker/join-nats-server.js';
 import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
 import { connectAs } from '../../shared/bus/connect.js';
 import { type StatusReport, StatusKind, decodeMessage } from '../../shared/bus/messages.js';
@@ -27,13 +28,16 @@ import { drivenServiceMachine } from './service-actors.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
 import { type HostPaths, hostPaths } from './state-dir.js';
 
+/** Where the host's broker comes from: a nats-server of its own, or one the operator runs. */
+export type BrokerChoice =
+  | { kind: 'own'; binary?: string; port?: number }
+  | ({ kind: 'join' } & Omit<JoinNatsServerOptions, 'authorization'>);
+
 export interface SupervisorOptions {
   policy: HostPolicy;
   stateRoot: string;
-  /** The nats-server executable (default: found on PATH). */
-  natsServer?: string;
-  /** The broker's port (default: a free one). */
-  natsPort?: number;
+  /** Default: a nats-server of its own on a free loopback port. */
+  broker?: BrokerChoice;
   clock?: Clock;
   log?: Logger;
 }
@@ -81,13 +85,18 @@ export class Supervisor {
     mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
 
     const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ...policy.services.map((s) => s.id)]);
-    const broker = await startNatsServer({
-      ...(options.natsServer === undefined ? {} : { binary: options.natsServer }),
-      ...(options.natsPort === undefined ? {} : { port: options.natsPort }),
-      dir: paths.brokerDir,
-      serverName: `xoar-${host}`,
-      authorization: keys.authorization(compilePermissions(policy, { retired: new Set() })),
-    });
+    const authorization = keys.authorization(compilePermissions(policy, { retired: new Set() }));
+    const choice = options.broker ?? { kind: 'own' };
+    const broker =
+      choice.kind === 'join'
+        ? await joinNatsServer({ ...choice, authorization })
+        : await startNatsServer({
+            ...(choice.binary === undefined ? {} : { binary: choice.binary }),
+            ...(choice.port === undefined ? {} : { port: choice.port }),
+            dir: paths.brokerDir,
+            serverName: `xoar-${host}`,
+            authorization,
+          });
     let connection: NatsConnection | undefined;
     try {
       const nc = await connectAs({ url: broker.url, principal: ReservedPrincipal.supervisor, seed: keys.seedOf(ReservedPrincipal.supervisor), name: 'supervisor' });

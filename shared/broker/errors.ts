@@ -49,6 +49,32 @@ export class BrokerReloadError extends XoarError {
   }
 }
 
+/** xoar could not join a nats-server someone else runs: unreachable, not NATS, or its files unusable. */
+export class BrokerJoinError extends XoarError {
+  readonly url: string;
+
+  constructor(url: string, reason: string, options: { hint?: string; cause?: unknown } = {}) {
+    super('broker-join-failed', `cannot join the nats-server at ${url}: ${reason}`, {
+      hint: options.hint ?? 'is the server running and listening there? check --nats-url and that nothing blocks the port',
+      cause: options.cause,
+    });
+    this.url = url;
+  }
+}
+
+/**
+ * xoar cannot tell a joined nats-server to reload its configuration: it was given no pid
+ * file, or the pid file is unusable, or the process cannot be signalled.
+ */
+export class BrokerSignalError extends XoarError {
+  readonly url: string;
+
+  constructor(url: string, reason: string, options: { hint: string; cause?: unknown }) {
+    super('broker-cannot-signal', `cannot tell the nats-server at ${url} to reload: ${reason}`, options);
+    this.url = url;
+  }
+}
+
 const TAIL_LINES_IN_MESSAGE = 20;
 
 function formatTail(logTail: string[]): string {

@@ -1,17 +1,21 @@
-import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Authorization } from './authorization.js';
 import { BrokerPortInUseError, BrokerReloadError, BrokerStartError } from './errors.js';
 import { findFreePort } from './free-port.js';
 import { findNatsServerBinary } from './nats-server-binary.js';
+import { PrincipalNames } from './principal-names.js';
+import type { PrincipalViolation } from './principal-names.js';
+import { writePrivateFile } from './private-file.js';
+import { classifyReloadLine } from './reload-result.js';
+import type { ReloadResult } from './reload-result.js';
 import { hostPort, renderServerConfig } from './render-config.js';
 import { ServerLog } from './server-log.js';
 import { ServerProcess } from './server-process.js';
 import type { LineOutcome, ProcessExit } from './server-process.js';
-import { parseViolation } from './violation-log.js';
-import type { BrokerViolation } from './violation-log.js';
 
 export type { ProcessExit } from './server-process.js';
+export type { PrincipalViolation } from './principal-names.js';
 
 export interface NatsServerOptions {
   /** The nats-server executable; default: `nats-server` on PATH, /usr/sbin or /usr/local/sbin. */
@@ -26,11 +30,6 @@ export interface NatsServerOptions {
   serverName?: string;
   /** Every line the server writes. */
   onLog?: (line: string) => void;
-}
-
-/** A violation, with the name of the principal whose nkey committed it (if the nkey is one we issued). */
-export interface PrincipalViolation extends BrokerViolation {
-  principal: string | undefined;
 }
 
 export interface NatsServer {
@@ -99,14 +98,6 @@ export async function startNatsServer(options: NatsServerOptions): Promise<NatsS
   }
 }
 
-type ReloadResult = { applied: true } | { applied: false; reason: string };
-
-function classifyReloadLine(line: string): ReloadResult | undefined {
-  if (line.includes('Reloaded server configuration')) return { applied: true };
-  const failure = /Failed to reload server configuration: (.*)$/.exec(line);
-  return failure === null ? undefined : { applied: false, reason: failure[1] ?? line };
-}
-
 function describeReloadFailure(result: LineOutcome<ReloadResult>): string {
   switch (result.kind) {
     case 'exited':
@@ -126,8 +117,7 @@ class RunningNatsServer implements NatsServer {
   readonly #configPath: string;
   readonly #render: (authorization: Authorization) => string;
   #authorization: Authorization;
-  /** Every nkey ever granted, to name the principal behind a violation even after its revocation. */
-  readonly #principalByNkey = new Map<string, string>();
+  readonly #names = new PrincipalNames();
   #reloads: Promise<void> = Promise.resolve();
 
   constructor(parts: {
@@ -145,7 +135,7 @@ class RunningNatsServer implements NatsServer {
     this.#configPath = parts.configPath;
     this.#render = parts.render;
     this.#authorization = parts.authorization;
-    this.#rememberPrincipals(parts.authorization);
+    this.#names.remember(parts.authorization);
   }
 
   reload(authorization: Authorization): Promise<void> {
@@ -156,7 +146,7 @@ class RunningNatsServer implements NatsServer {
 
   async #reloadNow(authorization: Authorization): Promise<void> {
     if (this.#server.hasExited) throw new BrokerReloadError('the server is not running', this.recentLog());
-    this.#rememberPrincipals(authorization);
+    this.#names.remember(authorization);
     await writePrivateFile(this.#configPath, this.#render(authorization));
     const outcome = this.#server.waitForLine(classifyReloadLine, RELOAD_TIMEOUT_MS);
     this.#server.signal('SIGHUP');
@@ -172,10 +162,8 @@ class RunningNatsServer implements NatsServer {
 
   onViolation(listener: (violation: PrincipalViolation) => void): () => void {
     return this.#server.log.onLine((line) => {
-      const violation = parseViolation(line);
-      if (violation === undefined) return;
-      const principal = violation.nkey === undefined ? undefined : this.#principalByNkey.get(violation.nkey);
-      listener({ ...violation, principal });
+      const violation = this.#names.violationIn(line);
+      if (violation !== undefined) listener(violation);
     });
   }
 
@@ -190,18 +178,6 @@ class RunningNatsServer implements NatsServer {
   stop(): Promise<void> {
     return this.#server.stop();
   }
-
-  #rememberPrincipals(authorization: Authorization): void {
-    for (const principal of authorization.principals) this.#principalByNkey.set(principal.nkey, principal.name);
-  }
-}
-
-/** Writes a file only its owner can read, replacing any previous one atomically. */
-async function writePrivateFile(path: string, text: string): Promise<void> {
-  const staging = `${path}.new`;
-  await writeFile(staging, text, { mode: 0o600 });
-  await chmod(staging, 0o600);
-  await rename(staging, path);
 }
 
 function describeExit(exit: ProcessExit): string {

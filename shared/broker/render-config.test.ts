@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from './authorization.js';
-import { hostPort, renderServerConfig } from './render-config.js';
+import { NOBODY_NKEY, hostPort, renderAuthorization, renderServerConfig } from './render-config.js';
 
 const principal = (overrides: Partial<Principal['permissions']> = {}): Principal => ({
   name: 'blk-shared',
@@ -55,5 +55,24 @@ describe('renderServerConfig', () => {
   it('brackets IPv6 hosts', () => {
     expect(hostPort('::1', 4222)).toBe('[::1]:4222');
     expect(hostPort('127.0.0.1', 4222)).toBe('127.0.0.1:4222');
+  });
+});
+
+describe('renderAuthorization', () => {
+  it('renders the authorization block alone, exactly as the server config embeds it', () => {
+    const authorization = { principals: [principal({ allowResponses: true })] };
+    const block = renderAuthorization(authorization);
+    expect(block).toMatch(/^authorization \{\n {2}users: \[\n/);
+    expect(block).toMatch(/\n {2}\]\n\}$/);
+    expect(block).toContain('nkey: "UAAAA"');
+    expect(block).not.toMatch(/listen|server_name|jetstream/);
+    expect(render(authorization.principals)).toContain(`\n${block}\n`);
+  });
+
+  it('keeps authentication required when no principal is granted, since nats reads `users: []` as no auth', () => {
+    const block = renderAuthorization({ principals: [] });
+    expect(block).toContain(`nkey: "${NOBODY_NKEY}"`);
+    expect(block).toContain('publish: { deny: [">"] }');
+    expect(block).toContain('subscribe: { deny: [">"] }');
   });
 });

@@ -19,7 +19,6 @@ const DEFAULT_SERVER_NAME = 'xoar';
  * Only the client port is opened: no HTTP monitor, cluster, gateway or leafnode listeners.
  */
 export function renderServerConfig(options: ServerConfigOptions): string {
-  const users = options.authorization.principals.map(renderUser).join('\n');
   return [
     '# Written by xoar: it names every principal, keep it private. Rewritten on every grant change.',
     `server_name: ${quote(options.serverName ?? DEFAULT_SERVER_NAME)}`,
@@ -27,13 +26,31 @@ export function renderServerConfig(options: ServerConfigOptions): string {
     'jetstream {',
     `  store_dir: ${quote(options.storeDir)}`,
     '}',
-    'authorization {',
-    '  users: [',
-    users,
-    '  ]',
-    '}',
+    renderAuthorization(options.authorization),
     '',
   ].join('\n');
+}
+
+/**
+ * A public nkey whose seed was thrown away, granted nothing. nats-server reads an empty
+ * `users` list as "no authentication": anyone could connect and use every subject. So while
+ * no principal is granted, this one user stands in and keeps authentication required.
+ */
+export const NOBODY_NKEY = 'UD2UNQBVFDYMTDY72JMXVD34U3YAXXE5H43MBFX3Y6CQPH33OXHUU2SY';
+
+const NOBODY: Principal = {
+  name: 'nobody: no principal is granted, this user keeps authentication required',
+  nkey: NOBODY_NKEY,
+  permissions: { publish: { allow: [] }, subscribe: { allow: [] } },
+};
+
+/**
+ * Renders the `authorization` block alone: one nkey user per principal with its permissions.
+ * `renderServerConfig` embeds it; a joined server `include`s it from its own file.
+ */
+export function renderAuthorization(authorization: Authorization): string {
+  const principals = authorization.principals.length === 0 ? [NOBODY] : authorization.principals;
+  return ['authorization {', '  users: [', principals.map(renderUser).join('\n'), '  ]', '}'].join('\n');
 }
 
 /** `host:port`, with an IPv6 host in brackets. */
