@@ -159,3 +159,42 @@ describe('the xoar CLI on bad input', () => {
     expect(result.json()).toMatchObject({ ok: false, error: { code: 'host-not-running' } });
   });
 });
+
+describe('policy commands', () => {
+  const stateDir = tmpdir();
+  const defaultPolicy = join(projectRoot(), 'policies', 'default.json');
+
+  it('policy validate accepts the default policy and lists its service VMs', () => {
+    const result = xoar(stateDir, 'policy', 'validate', defaultPolicy, '--json');
+    expect(result.code).toBe(0);
+    expect(result.json()).toMatchObject({ ok: true, host: 'demo' });
+    expect(result.json()['services']).toHaveLength(8);
+  });
+
+  it('policy validate --json lists every problem with its pointer, exit 3', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'xoar-policy-'));
+    const file = writePolicy(dir, (p) => {
+      p['services'].push({ id: 'blk', role: 'block' });
+      p['services'][0]['restart'] = { every: '5s' };
+    });
+    const result = xoar(stateDir, 'policy', 'validate', file, '--json');
+    expect(result.code).toBe(3);
+    const issues = result.json()['error']['issues'] as Array<{ pointer: string }>;
+    expect(issues.map((issue) => issue.pointer)).toEqual(expect.arrayContaining(['/services/0/restart', '/services/8/id']));
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('policy explain shows what a principal may do and why, and nothing else', () => {
+    const result = xoar(stateDir, 'policy', 'explain', defaultPolicy, '--principal', 'blk-shared', '--json');
+    expect(result.code).toBe(0);
+    const rules = result.json()['rules'] as Array<{ effect: string; direction: string; subject: string; because: string }>;
+    expect(rules).toContainEqual({ effect: 'allow', direction: 'publish', subject: 'xoar.demo.rpc.xs-logic.>', because: 'role block uses xenstore-logic services' });
+    expect(rules.filter((rule) => rule.effect === 'allow' && rule.subject.includes('xs-state'))).toEqual([]);
+  });
+
+  it('policy explain of a principal the policy does not have: exit 2, with the ones it has', () => {
+    const result = xoar(stateDir, 'policy', 'explain', defaultPolicy, '--principal', 'mallory');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('principals: supervisor, operator');
+  });
+});

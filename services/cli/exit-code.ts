@@ -25,6 +25,7 @@ const BY_ERROR_CODE: Record<string, ExitCode> = {
   'service-entry-missing': ExitCode.environment,
   'host-boot-failed': ExitCode.serviceFailed,
   'unknown-service': ExitCode.usage,
+  'unknown-principal': ExitCode.usage,
 };
 
 export function exitCodeFor(errorCode: string): ExitCode {

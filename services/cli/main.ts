@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { demoCommand } from './commands/demo.js';
 import { hostCommand } from './commands/host.js';
+import { policyCommand } from './commands/policy.js';
 import { serviceCommand } from './commands/service.js';
 import { ExitCode } from './exit-code.js';
 import { withGlobalOptions } from './global-options.js';
@@ -12,8 +13,9 @@ await withGlobalOptions(yargs(hideBin(process.argv)))
   .usage('$0 <group> <command> [options]\n\nA disaggregated Xen control plane: dom0 as small, least-privileged service VMs.')
   .command(hostCommand)
   .command(serviceCommand)
+  .command(policyCommand)
   .command(demoCommand)
-  .demandCommand(1, 'name a command group: host, service, demo')
+  .demandCommand(1, 'name a command group: host, service, policy, demo')
   .strict()
   .fail((message, error, cli) => {
     if (error) throw error;

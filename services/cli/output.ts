@@ -16,7 +16,7 @@ export function reportError(options: OutputOptions, error: unknown): ExitCode {
   const code = known?.code ?? 'internal';
   const message = known?.message ?? describeError(error);
   if (options.json) {
-    process.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, ...(known?.hint ? { hint: known.hint } : {}) } }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ ok: false, error: known?.toJSON() ?? { code, message } }, null, 2)}\n`);
   } else {
     process.stderr.write(`xoar: ${message}\n`);
     if (known?.hint) process.stderr.write(`  how to fix: ${known.hint}\n`);

@@ -39,6 +39,10 @@ export class PolicyInvalidError extends XoarError {
     });
     this.issues = issues;
   }
+
+  override toJSON(): ReturnType<XoarError['toJSON']> & { issues: readonly PolicyIssue[] } {
+    return { ...super.toJSON(), issues: this.issues };
+  }
 }
 
 export class PolicyNotFoundError extends XoarError {
