@@ -1,0 +1,28 @@
+import { XoarError } from '../errors/xoar-error.js';
+
+/**
+ * A peer sent a header announcing more than XENSTORE_PAYLOAD_MAX bytes. xenstored drops such a
+ * connection, and so do we: the stream cannot be resynchronised.
+ */
+export class XenstorePayloadTooLargeError extends XoarError {
+  readonly length: number;
+
+  constructor(length: number, limit: number) {
+    super('xenstore-payload-too-large', `a XenStore message announced a ${length}-byte payload; the limit is ${limit}`, {
+      hint: 'the client violates the XenStore wire protocol (docs/misc/xenstore.txt); fix the client, it was disconnected',
+    });
+    this.length = length;
+  }
+}
+
+export class XenstoreSocketUnavailableError extends XoarError {
+  readonly path: string;
+
+  constructor(path: string, cause: unknown) {
+    super('xenstore-socket-unavailable', `cannot serve XenStore on the unix socket ${path}`, {
+      hint: 'check that the directory exists and is writable and that no other xenstored uses the path',
+      cause,
+    });
+    this.path = path;
+  }
+}
