@@ -1,5 +1,5 @@
 import { fromCallback, fromPromise } from 'xstate';
-import type { InstanceHandle, ServiceDriver, Snapshot } from '../../shared/drivers/driver.js';
+import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../../shared/drivers/driver.js';
 import {
   type DestroyInstanceInput,
   type InstanceReport,
@@ -9,7 +9,6 @@ import {
   type WatchInstanceInput,
   serviceMachine,
 } from '../../shared/lifecycle/service-machine.js';
-import type { InstanceSpec } from '../../shared/drivers/driver.js';
 
 /** Builds the spec of instance `instance` of service `id` (its seed included). */
 export type SpecFactory = (id: string, instance: number) => InstanceSpec;

@@ -176,7 +176,7 @@ export class Supervisor {
 
   /** Operator-requested rollback; resolves once the fresh instance runs. */
   async restart(id: string): Promise<ServiceStatus> {
-    const service = serviceOf(this.policy, id, this.policy.host.name);
+    const service = serviceOf(this.policy, id);
     const actor = this.host.system.get(id);
     const state = this.registry.view(id)?.state ?? 'defined';
     if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state);
@@ -328,8 +328,8 @@ export class Supervisor {
   }
 }
 
-function serviceOf(policy: HostPolicy, id: string, host = policy.host.name): ServicePolicy {
+function serviceOf(policy: HostPolicy, id: string): ServicePolicy {
   const service = policy.services.find((s) => s.id === id);
-  if (service === undefined) throw new UnknownServiceError(host, id, policy.services.map((s) => s.id));
+  if (service === undefined) throw new UnknownServiceError(policy.host.name, id, policy.services.map((s) => s.id));
   return service;
 }
