@@ -38,7 +38,11 @@ describe('join mode', () => {
   it('boots every role on the operator\'s server and retires the disposables there', async () => {
     await eventually(() => (host.supervisor.status().services.filter((s) => s.state === 'destroyed').length === 2 ? true : undefined), 'boot and pci to retire');
     expect(host.supervisor.status()).toMatchObject({ natsUrl: operator.url, state: 'running' });
-    expect((await readHostAudit(host)).filter((r) => r.kind === 'self-destruct').map((r) => r.component).sort()).toEqual(['boot', 'pci']);
+    const selfDestructs = await eventually(async () => {
+      const components = (await readHostAudit(host)).filter((r) => r.kind === 'self-destruct').map((r) => r.component);
+      return components.length === 2 ? components.sort() : undefined;
+    }, 'both self-destructs to be recorded (after their revocation reloads)');
+    expect(selfDestructs).toEqual(['boot', 'pci']);
   });
 
   it('still enforces least privilege there, and records violations from the server\'s log', async () => {

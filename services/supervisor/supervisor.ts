@@ -268,20 +268,24 @@ export class Supervisor {
     this.host.system.get(id)?.send({ type: `instance.${report.kind}`, instance: report.instance });
   }
 
+  /** Queues a transition's records at once (so a reader that flushes the log sees them), in order. */
   private async record(transition: Transition): Promise<void> {
     const { id, from, to, context } = transition;
     this.log.info('service transition', { service: id, from, to, instance: context.instance });
-    try {
-      await this.audit.append(AuditKind.lifecycle, id, {
+    const appended = [
+      this.audit.append(AuditKind.lifecycle, id, {
         from,
         to,
         instance: context.instance,
         ...(to === 'crashed' && context.lastCrash ? { crash: context.lastCrash } : {}),
         ...(to === 'failed' ? { failure: context.failure } : {}),
-      });
-      if (from === 'rollingBack' && to === 'running' && context.lastRollback) {
-        await this.audit.append(AuditKind.rollback, id, { ...context.lastRollback, instance: context.instance, snapshot: context.snapshot?.digest });
-      }
+      }),
+    ];
+    if (from === 'rollingBack' && to === 'running' && context.lastRollback) {
+      appended.push(this.audit.append(AuditKind.rollback, id, { ...context.lastRollback, instance: context.instance, snapshot: context.snapshot?.digest }));
+    }
+    try {
+      await Promise.all(appended);
       if (to === 'destroyed') await this.revoke(id);
     } catch (error) {
       this.log.error('could not record a transition', { service: id, error: describeError(error) });
