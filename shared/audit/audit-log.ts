@@ -16,6 +16,8 @@ export class AuditWriteError extends XoarError {
 }
 
 const DUPLICATE_WINDOW_NS = 2 * 60 * 1_000_000_000;
+const PUBLISH_ATTEMPTS = 8;
+const RETRY_DELAY_MS = 25;
 
 /**
  * The host's audit stream (JetStream, file storage). Appends are serialised, so the stream
@@ -41,15 +43,24 @@ export class AuditLog {
   append(kind: AuditKind, component: string, data: Record<string, unknown> = {}): Promise<number> {
     const record: AuditRecord = { v: 1, host: this.host, at: new Date().toISOString(), kind, component, data };
     const msgID = `${this.writerId}-${++this.counter}`;
-    const appended = this.tail.then(async () => {
-      try {
-        return (await this.js.publish(subjects.audit(this.host, kind), encodeMessage(record), { msgID })).seq;
-      } catch (error) {
-        throw new AuditWriteError(kind, error);
-      }
-    });
+    const appended = this.tail.then(() => this.publishWithRetry(kind, encodeMessage(record), msgID));
     this.tail = appended.catch(() => undefined);
     return appended;
+  }
+
+  /**
+   * JetStream can be briefly unavailable (the broker answers "no responders" while it reloads
+   * its configuration): retry with the same message id, which the stream stores only once.
+   */
+  private async publishWithRetry(kind: AuditKind, data: Uint8Array, msgID: string): Promise<number> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await this.js.publish(subjects.audit(this.host, kind), data, { msgID })).seq;
+      } catch (error) {
+        if (attempt === PUBLISH_ATTEMPTS) throw new AuditWriteError(kind, error);
+        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
+      }
+    }
   }
 
   /** Resolves once every append so far is acknowledged (or failed). */

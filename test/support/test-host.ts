@@ -50,13 +50,18 @@ export async function bootTestHost(edit?: (policy: Record<string, any>) => void)
   };
 }
 
-/** Polls `probe` until it returns something other than undefined. */
+/** Polls `probe` until it returns something other than undefined; a probe that throws is tried again. */
 export async function eventually<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
   for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`, { cause: lastError });
     await new Promise((r) => setTimeout(r, 25));
   }
 }
