@@ -99,6 +99,22 @@ describe('Ctrl-C on host up', () => {
   });
 });
 
+describe('a supervisor killed with SIGKILL', () => {
+  it('takes its service VMs and its broker with it: the kernel kills them (parent-death signal)', async () => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-kill-'));
+    const up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', writePolicy(stateDir), '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines: Array<Record<string, any>> = [];
+    createInterface({ input: up.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+    const booted = await eventually(() => lines.find((e) => e['event'] === 'booted'), 'host up to boot');
+    const pids = (booted['status']['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(booted['status']['natsPid']);
+
+    up.kill('SIGKILL');
+    await eventually(() => (pids.some(isAlive) ? undefined : true), 'every service VM and the broker to be gone');
+    expect(pids.filter(isAlive)).toEqual([]);
+    rmSync(stateDir, { recursive: true, force: true });
+  });
+});
+
 describe('the xoar CLI on bad input', () => {
   let stateDir: string;
   let listener: Server;

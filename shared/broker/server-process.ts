@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { dieWithParent } from '../die-with-parent.js';
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
@@ -48,7 +49,8 @@ export class ServerProcess {
 
   /** Starts `binary` with `args`; resolves once the process exists, rejects if it cannot be spawned. */
   static start(binary: string, args: string[], log: ServerLog): Promise<ServerProcess> {
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: minimalEnvironment() });
+    const { command, args: commandArgs } = dieWithParent(binary, args);
+    const child = spawn(command, commandArgs, { stdio: ['ignore', 'pipe', 'pipe'], env: minimalEnvironment() });
     readLines(child.stdout, log);
     readLines(child.stderr, log);
     return new Promise((resolve, reject) => {

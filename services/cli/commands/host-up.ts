@@ -21,6 +21,8 @@ export const hostUpCommand: CommandModule<GlobalOptions, Options> = {
       const stop = () => void supervisor.stop();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
+      // Whoever read our output went away (e.g. `| head`): stop cleanly rather than die on EPIPE.
+      process.stdout.on('error', stop);
       const view = argv.json ? jsonLines(supervisor) : process.stdout.isTTY ? liveView(supervisor) : plainLines(supervisor);
       try {
         await supervisor.booted;

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { dieWithParent } from '../../die-with-parent.js';
 
 /**
  * How far a service VM process is confined on this machine, strongest first:
@@ -24,7 +25,6 @@ export interface Sandbox {
 
 const NAMESPACES = ['--ipc', '--uts'];
 const UNSHARE = ['/usr/bin/unshare', '/bin/unshare'];
-const SETPRIV = ['/usr/bin/setpriv', '/bin/setpriv'];
 const PROBE_UID = 65534;
 
 let probed: Sandbox | undefined;
@@ -36,9 +36,6 @@ export function resolveSandbox(codeRoot: string): Sandbox {
 }
 
 function probe(codeRoot: string): Sandbox {
-  const setpriv = SETPRIV.find(runs);
-  const dieWithParent = (command: string, args: string[]) =>
-    setpriv === undefined ? { command, args } : { command: setpriv, args: ['--pdeathsig', 'KILL', '--', command, ...args] };
   const unshare = UNSHARE.find(runs);
   const candidates: Array<{ level: SandboxLevel; flags: (uid: number) => string[] }> = [];
   if (unshare !== undefined && process.getuid?.() === 0 && readableByOthers(codeRoot)) {
