@@ -140,6 +140,31 @@ function withCrash(context: ServiceContext, crash: Omit<Crash, 'at'>): Partial<S
   };
 }
 
+/**
+ * A start phase (booting, initializing; also inside rollingBack): waits for `report` from the
+ * current instance, then takes `next`; its exit, or the start deadline passing, is a crash.
+ */
+function awaitingStartReport(
+  report: 'instance.booted' | 'instance.initialized',
+  next: { target: string; actions?: 'completeRollback' },
+  also: { stop?: { target: 'stopping' } } = {},
+) {
+  return {
+    invoke: { src: 'watchInstance', input: ({ context }: { context: ServiceContext }) => ({ handle: currentHandle(context) }) },
+    after: {
+      startDeadline: {
+        target: '#service.crashed',
+        actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } },
+      },
+    },
+    on: {
+      [report]: { guard: 'isCurrentInstance', ...next },
+      'instance.exited': { guard: 'isCurrentInstance', target: '#service.crashed', actions: 'recordExit' },
+      ...also,
+    },
+  } as const;
+}
+
 /** Destroys the current instance, then ends in `target`; a destroy that fails fails the service. */
 function destroyInstanceThen(target: 'destroyed' | 'stopped') {
   return {
@@ -282,35 +307,9 @@ export const serviceMachine = setup({
       on: { stop: { actions: 'requestStop' } },
     },
 
-    booting: {
-      invoke: { src: 'watchInstance', input: ({ context }) => ({ handle: currentHandle(context) }) },
-      after: {
-        startDeadline: {
-          target: 'crashed',
-          actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } },
-        },
-      },
-      on: {
-        'instance.booted': { guard: 'isCurrentInstance', target: 'initializing' },
-        'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
-        stop: { target: 'stopping' },
-      },
-    },
+    booting: awaitingStartReport('instance.booted', { target: 'initializing' }, { stop: { target: 'stopping' } }),
 
-    initializing: {
-      invoke: { src: 'watchInstance', input: ({ context }) => ({ handle: currentHandle(context) }) },
-      after: {
-        startDeadline: {
-          target: 'crashed',
-          actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } },
-        },
-      },
-      on: {
-        'instance.initialized': { guard: 'isCurrentInstance', target: 'snapshotting' },
-        'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
-        stop: { target: 'stopping' },
-      },
-    },
+    initializing: awaitingStartReport('instance.initialized', { target: 'snapshotting' }, { stop: { target: 'stopping' } }),
 
     snapshotting: {
       invoke: [
@@ -438,36 +437,8 @@ export const serviceMachine = setup({
           },
           on: { stop: { actions: 'requestStop' } },
         },
-        booting: {
-          invoke: { src: 'watchInstance', input: ({ context }) => ({ handle: currentHandle(context) }) },
-          after: {
-            startDeadline: {
-              target: '#service.crashed',
-              actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } },
-            },
-          },
-          on: {
-            'instance.booted': { guard: 'isCurrentInstance', target: 'initializing' },
-            'instance.exited': { guard: 'isCurrentInstance', target: '#service.crashed', actions: 'recordExit' },
-          },
-        },
-        initializing: {
-          invoke: { src: 'watchInstance', input: ({ context }) => ({ handle: currentHandle(context) }) },
-          after: {
-            startDeadline: {
-              target: '#service.crashed',
-              actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } },
-            },
-          },
-          on: {
-            'instance.initialized': {
-              guard: 'isCurrentInstance',
-              target: '#service.running',
-              actions: 'completeRollback',
-            },
-            'instance.exited': { guard: 'isCurrentInstance', target: '#service.crashed', actions: 'recordExit' },
-          },
-        },
+        booting: awaitingStartReport('instance.booted', { target: 'initializing' }),
+        initializing: awaitingStartReport('instance.initialized', { target: '#service.running', actions: 'completeRollback' }),
       },
     },
 
