@@ -16,17 +16,25 @@ function xoar(stateDir: string, ...args: string[]) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr, json: () => JSON.parse(result.stdout) };
 }
 
+/** `xoar host up --json` of the fast test host in a fresh state dir, booted; its JSON lines keep arriving in `lines`. */
+async function hostUp(prefix: string) {
+  const stateDir = mkdtempSync(join(tmpdir(), prefix));
+  const up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', writePolicy(stateDir), '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
+  const lines: Array<Record<string, any>> = [];
+  createInterface({ input: up.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
+  const booted = await eventually(() => lines.find((e) => e['event'] === 'booted'), 'host up to report booted');
+  /** Every service VM's pid and the broker's. */
+  const pids = (booted['status']['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(booted['status']['natsPid']);
+  return { stateDir, up, lines, pids };
+}
+
 describe('the xoar CLI against a running host', () => {
   let stateDir: string;
   let up: ChildProcess;
-  const events: Array<Record<string, any>> = [];
+  let events: Array<Record<string, any>>;
 
   beforeAll(async () => {
-    stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-'));
-    const policy = writePolicy(stateDir);
-    up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', policy, '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    createInterface({ input: up.stdout! }).on('line', (line) => events.push(JSON.parse(line)));
-    await eventually(() => events.find((e) => e['event'] === 'booted'), 'host up to report booted');
+    ({ stateDir, up, lines: events } = await hostUp('xoar-cli-'));
   });
   afterAll(() => {
     if (up.exitCode === null) up.kill('SIGKILL');
@@ -83,12 +91,7 @@ describe('the xoar CLI against a running host', () => {
 
 describe('Ctrl-C on host up', () => {
   it('stops every service VM and the broker, and exits 0', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-int-'));
-    const up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', writePolicy(stateDir), '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
-    const lines: Array<Record<string, any>> = [];
-    createInterface({ input: up.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-    const booted = await eventually(() => lines.find((e) => e['event'] === 'booted'), 'host up to boot');
-    const pids = (booted['status']['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(booted['status']['natsPid']);
+    const { stateDir, up, lines, pids } = await hostUp('xoar-cli-int-');
 
     up.kill('SIGINT');
     const exitCode = await new Promise((resolve) => up.once('exit', resolve));
@@ -101,12 +104,7 @@ describe('Ctrl-C on host up', () => {
 
 describe('a supervisor killed with SIGKILL', () => {
   it('takes its service VMs and its broker with it: the kernel kills them (parent-death signal)', async () => {
-    const stateDir = mkdtempSync(join(tmpdir(), 'xoar-cli-kill-'));
-    const up = spawn(process.execPath, [CLI, 'host', 'up', '--json', '--policy', writePolicy(stateDir), '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'ignore'] });
-    const lines: Array<Record<string, any>> = [];
-    createInterface({ input: up.stdout! }).on('line', (line) => lines.push(JSON.parse(line)));
-    const booted = await eventually(() => lines.find((e) => e['event'] === 'booted'), 'host up to boot');
-    const pids = (booted['status']['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(booted['status']['natsPid']);
+    const { stateDir, up, pids } = await hostUp('xoar-cli-kill-');
 
     up.kill('SIGKILL');
     await eventually(() => (pids.some(isAlive) ? undefined : true), 'every service VM and the broker to be gone');
