@@ -43,6 +43,15 @@ export const subjects = {
   inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
 } as const;
 
+/** Subjects outside xoar's namespace: the whole space, and the server's own APIs. */
+export const ALL_SUBJECTS = '>';
+export const serverApis = {
+  jetstream: '$JS.>',
+  keyValue: '$KV.>',
+  objectStore: '$O.>',
+  system: '$SYS.>',
+} as const;
+
 /** The JetStream stream that holds a host's audit log. */
 export function auditStreamName(host: string): string {
   return `XOAR_AUDIT_${token(host, 'host').replace(/-/g, '_').toUpperCase()}`;

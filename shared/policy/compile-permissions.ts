@@ -1,5 +1,5 @@
 import type { Permissions, SubjectRules } from '../broker/authorization.js';
-import { subjects } from '../bus/subjects.js';
+import { ALL_SUBJECTS, serverApis, subjects } from '../bus/subjects.js';
 import { ReservedPrincipal } from './principals.js';
 import { roles } from './roles.js';
 import { serviceUses } from './services-used-by.js';
@@ -32,13 +32,11 @@ export interface LiveState {
   retired: ReadonlySet<string>;
 }
 
-// Subjects outside xoar's namespace (subjects.ts): the whole space, and the server's own APIs.
-const ALL_SUBJECTS = '>';
 const SERVER_APIS: ReadonlyArray<{ subject: string; because: string }> = [
-  { subject: '$JS.>', because: 'JetStream API: streams are managed by the supervisor only' },
-  { subject: '$KV.>', because: 'key-value buckets belong to the supervisor' },
-  { subject: '$O.>', because: 'object stores (snapshots) belong to the supervisor' },
-  { subject: '$SYS.>', because: "the server's system account is not for services" },
+  { subject: serverApis.jetstream, because: 'JetStream API: streams are managed by the supervisor only' },
+  { subject: serverApis.keyValue, because: 'key-value buckets belong to the supervisor' },
+  { subject: serverApis.objectStore, because: 'object stores (snapshots) belong to the supervisor' },
+  { subject: serverApis.system, because: "the server's system account is not for services" },
 ];
 
 /** Every principal's permissions with the reason for each subject, keyed by principal name. Pure. */
