@@ -10,16 +10,73 @@ export const AuditKind = {
   privileged: 'privileged',
   grantRevoked: 'grant-revoked',
   host: 'host',
+  /** A guest starts or stops relying on a service VM: {@link DependencyEdge}. */
+  dependency: 'dependency',
+  /** A service VM's clean snapshot was taken: {@link SnapshotTaken}. */
+  snapshot: 'snapshot',
+  /** A service VM accepted a request from another principal: {@link RequestAccepted}. */
+  request: 'request',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
 
 export interface AuditRecord {
   v: 1;
   host: string;
-  /** Stream sequence, filled in when read back. */
+  /** Stream sequence, filled in when read back (not part of the chained bytes). */
   seq?: number;
+  /** Position in the host's chain: 1 for the first record, then +1 per record, assigned by the writer. */
+  n: number;
+  /** Hex sha256 of the previous record's canonical bytes; {@link GENESIS_HASH} for n = 1. */
+  prev: string;
   at: string;
   kind: AuditKind;
   component: string;
   data: Record<string, unknown>;
+}
+
+/** The `prev` of a host's first record. */
+export const GENESIS_HASH = '0'.repeat(64);
+
+/** How a guest relies on a service VM. */
+export const DependencyVia = {
+  /** The service is the guest's block or network backend. */
+  device: 'device',
+  /** The service is the guest's XenStore. */
+  xenstore: 'xenstore',
+  /** The service built the guest: the edge starts when it is built and stops when it is destroyed. */
+  builder: 'builder',
+} as const;
+export type DependencyVia = (typeof DependencyVia)[keyof typeof DependencyVia];
+
+export const DependencyChange = { start: 'start', stop: 'stop' } as const;
+export type DependencyChange = (typeof DependencyChange)[keyof typeof DependencyChange];
+
+/** `data` of a `dependency` record; its `component` is the guest. */
+export interface DependencyEdge {
+  guest: string;
+  service: string;
+  via: DependencyVia;
+  edge: DependencyChange;
+}
+
+/** `data` of a `snapshot` record; its `component` is the service VM. */
+export interface SnapshotTaken {
+  instance: number;
+  /** Digest of the clean image a rollback restores. */
+  digest: string;
+}
+
+/** `data` of a `request` record; its `component` is `to`, the service that accepted the request. */
+export interface RequestAccepted {
+  from: string;
+  to: string;
+  op?: string;
+}
+
+/** One service VM in a `host` record's `services`: what the exposure query needs to know of it. */
+export interface ServiceOnRecord {
+  id: string;
+  role: string;
+  /** State a rollback hands to the fresh instance (declared in the policy); absent or empty: none. */
+  recoveryBox?: string[];
 }
