@@ -14,12 +14,12 @@ command -v xenstore-read >/dev/null 2>&1 || need+=(xenstore-utils)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: nothing to install"
-  exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
+elif [ "$(id -u)" -ne 0 ]; then
   echo "system-deps: missing ${need[*]}; install them as root: apt-get install -y ${need[*]}" >&2
   exit 1
+else
+  echo "system-deps: installing ${need[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
 fi
-echo "system-deps: installing ${need[*]}"
-apt-get update -qq
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}"
+bash "$(dirname "$0")/fetch-c-xenstored.sh"
