@@ -23,5 +23,7 @@ export interface HostStatus {
   driver: string;
   sandbox: string;
   violations: number;
+  /** Where dom0's tools reach XenStore (point XENSTORED_PATH at `socket`); null without XenStore. */
+  xenstore: { socket: string } | null;
   services: ServiceStatus[];
 }

@@ -1,26 +1,38 @@
+import { join } from 'node:path';
 import type { InstanceSpec } from '../../shared/drivers/driver.js';
+import { serviceDomid } from '../../shared/policy/domids.js';
 import { servicesUsedBy } from '../../shared/policy/services-used-by.js';
 import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
 
+export interface HostWiring {
+  natsUrl: string;
+  /** Where service VMs that keep durable state get a directory each. */
+  serviceStateRoot: string;
+}
+
 /** The declared initial state of a service VM: what its instance receives at start. */
-export function instanceSpec(policy: HostPolicy, service: ServicePolicy, natsUrl: string, instance: number, seed: string): InstanceSpec {
+export function instanceSpec(policy: HostPolicy, service: ServicePolicy, wiring: HostWiring, instance: number, seed: string): InstanceSpec {
+  const used = servicesUsedBy(policy, service);
   return {
     host: policy.host.name,
     id: service.id,
     role: service.role,
     instance,
-    natsUrl,
+    natsUrl: wiring.natsUrl,
     seed,
     heartbeatMs: policy.watchdog.heartbeatMs,
-    config: { uses: servicesUsedBy(policy, service).map((used) => used.id), ...roleConfig(policy, service) },
+    config: { uses: used.map(({ id }) => id), domid: serviceDomid(policy, service.id), ...roleConfig(policy, service, used) },
     readPaths: service.role === Role.pciConfig ? [pciPath(policy)] : [],
+    writePaths: service.role === Role.xenstoreState ? [join(wiring.serviceStateRoot, service.id)] : [],
   };
 }
 
-function roleConfig(policy: HostPolicy, service: ServicePolicy): Record<string, unknown> {
+function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly ServicePolicy[]): Record<string, unknown> {
   switch (service.role) {
     case Role.pciConfig:
       return { pci: policy.pci, policySource: policy.source, services: policy.services.map(({ id, devices }) => ({ id, devices })) };
+    case Role.xenstoreLogic:
+      return { stateService: used.find(({ role }) => role === Role.xenstoreState)?.id };
     case Role.block:
     case Role.network:
       return { devices: service.devices };

@@ -20,6 +20,10 @@ export interface HostPaths {
   brokerDir: string;
   logDir: string;
   supervisorLog: string;
+  /** Durable state of service VMs (XenStore-State's tree), one directory per service; emptied at boot. */
+  serviceStateRoot: string;
+  /** The XenStore unix socket, for xenstore-utils and other dom0 tools (XENSTORED_PATH). */
+  xenstoreSocket: string;
 }
 
 export function hostPaths(stateRoot: string, host: string): HostPaths {
@@ -31,5 +35,7 @@ export function hostPaths(stateRoot: string, host: string): HostPaths {
     brokerDir: join(dir, 'broker'),
     logDir: join(dir, 'logs'),
     supervisorLog: join(dir, 'logs', 'supervisor.log'),
+    serviceStateRoot: join(dir, 'services'),
+    xenstoreSocket: join(dir, 'xenstored', 'socket'),
   };
 }

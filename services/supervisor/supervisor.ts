@@ -1,4 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
@@ -17,7 +18,10 @@ import { type Logger, silentLogger } from '../../shared/log/logger.js';
 import { compilePermissions } from '../../shared/policy/compile-permissions.js';
 import { ReservedPrincipal } from '../../shared/policy/principals.js';
 import { roles } from '../../shared/policy/roles.js';
-import type { HostPolicy, ServicePolicy } from '../../shared/policy/types.js';
+import { CONTROL_DOMID } from '../../shared/policy/domids.js';
+import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
+import { busChannels } from '../../shared/xenstore/bus-client.js';
+import { XenstoreUnixSocketServer } from '../../shared/xenstore/unix-socket-server.js';
 import type { PciAssignment } from '../pci-config/service.js';
 import { AssignmentOutsidePolicyError, HostBootFailedError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
 import type { HostStatus, ServiceStatus } from './host-status.js';
@@ -68,6 +72,7 @@ export class Supervisor {
     private readonly driver: ProcessDriver,
     private readonly registry: ServiceRegistry,
     private readonly host: Actor<typeof hostMachine>,
+    private readonly xenstore: XenstoreUnixSocketServer | undefined,
     private readonly log: Logger,
   ) {
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
@@ -98,14 +103,17 @@ export class Supervisor {
             authorization,
           });
     let connection: NatsConnection | undefined;
+    let xenstore: XenstoreUnixSocketServer | undefined;
     try {
       const nc = await connectAs({ url: broker.url, principal: ReservedPrincipal.supervisor, seed: keys.seedOf(ReservedPrincipal.supervisor), name: 'supervisor' });
       connection = nc;
       const audit = await AuditLog.open(nc, host);
+      rmSync(paths.serviceStateRoot, { recursive: true, force: true });
+      xenstore = await serveXenstoreSocket(policy, paths, nc);
       const driver = new ProcessDriver({ logDir: paths.logDir });
       const registry = new ServiceRegistry(new Set(policy.services.map((s) => s.id)));
       const natsUrl = broker.url;
-      const specOf = (id: string, instance: number) => instanceSpec(policy, serviceOf(policy, id), natsUrl, instance, keys.seedOf(id));
+      const specOf = (id: string, instance: number) => instanceSpec(policy, serviceOf(policy, id), { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
       const machine = hostMachine.provide({ actors: { service: drivenServiceMachine(driver, specOf) } });
       const hostActor = createActor(machine, {
         clock,
@@ -128,7 +136,7 @@ export class Supervisor {
           })),
         },
       });
-      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, log);
+      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log);
       supervisor.wire();
       writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
       writeRuntime(paths, {
@@ -144,6 +152,7 @@ export class Supervisor {
       hostActor.start();
       return supervisor;
     } catch (error) {
+      await xenstore?.close();
       await connection?.close();
       await broker.stop();
       throw error;
@@ -170,6 +179,7 @@ export class Supervisor {
       driver: this.driver.kind,
       sandbox: this.driver.sandbox.level,
       violations: this.violationCount,
+      xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
       services: this.policy.services.map((service) => this.serviceStatus(service)),
     };
   }
@@ -199,6 +209,7 @@ export class Supervisor {
     });
     await this.audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'stopped' }).catch(() => undefined);
     this.driver.close();
+    await this.xenstore?.close();
     await this.nc.drain().catch(() => undefined);
     await this.broker.stop();
     removeRuntime(this.paths);
@@ -336,4 +347,15 @@ function serviceOf(policy: HostPolicy, id: string): ServicePolicy {
   const service = policy.services.find((s) => s.id === id);
   if (service === undefined) throw new UnknownServiceError(policy.host.name, id, policy.services.map((s) => s.id));
   return service;
+}
+
+/**
+ * The XenStore socket of the control domain, as xenstored offers one to dom0's tools: each
+ * client is relayed to XenStore-Logic as a session of domain 0. Hosts without XenStore have none.
+ */
+async function serveXenstoreSocket(policy: HostPolicy, paths: HostPaths, nc: NatsConnection): Promise<XenstoreUnixSocketServer | undefined> {
+  if (!policy.services.some((service) => service.role === Role.xenstoreLogic)) return undefined;
+  mkdirSync(dirname(paths.xenstoreSocket), { recursive: true, mode: 0o700 });
+  rmSync(paths.xenstoreSocket, { force: true });
+  return XenstoreUnixSocketServer.listen({ path: paths.xenstoreSocket, channels: busChannels({ nc, host: policy.host.name, domid: CONTROL_DOMID }) });
 }

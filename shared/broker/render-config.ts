@@ -11,6 +11,8 @@ export interface ServerConfigOptions {
 }
 
 const DEFAULT_SERVER_NAME = 'xoar';
+/** Room for a whole XenStore image in one message (XenStore-Logic loads it at every start). */
+const MAX_PAYLOAD_BYTES = 8 * 1024 * 1024;
 
 /**
  * Renders nats-server's configuration. Every string is a JSON string, which the nats config
@@ -23,6 +25,7 @@ export function renderServerConfig(options: ServerConfigOptions): string {
     '# Written by xoar: it names every principal, keep it private. Rewritten on every grant change.',
     `server_name: ${quote(options.serverName ?? DEFAULT_SERVER_NAME)}`,
     `listen: ${quote(hostPort(options.host, options.port))}`,
+    `max_payload: ${MAX_PAYLOAD_BYTES}`,
     'jetstream {',
     `  store_dir: ${quote(options.storeDir)}`,
     '}',

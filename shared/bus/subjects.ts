@@ -9,6 +9,10 @@
  *   xoar.<host>.sup.<op>           service  → supervisor  privileged requests (platform.start, pci.assign)
  *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, host.down)
  *   xoar.<host>.audit.<kind>       supervisor only        the audit stream (JetStream)
+ *   xoar.<host>.xs.req.<domid>.<s> domain → xenstore-logic  XenStore requests of session <s> (the
+ *                                  broker lets a principal use its own domid only: authentication)
+ *   xoar.<host>.xs.evt.<domid>.<s> xenstore-logic → domain  watch events of session <s>
+ *   xoar.<host>.xs.up              xenstore-logic → all    "a new instance serves": resend unanswered
  *   _INBOX.<principal>.>           one inbox prefix per principal, so nobody reads another's replies
  */
 export const SUBJECT_ROOT = 'xoar';
@@ -27,6 +31,11 @@ function token(value: string, what: string): string {
   return value;
 }
 
+function domidToken(domid: number): string {
+  if (!Number.isInteger(domid) || domid < 0 || domid > 0xffff) throw new TypeError(`domain id ${domid} is not an integer from 0 to 65535`);
+  return String(domid);
+}
+
 export const subjects = {
   serviceStatus: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.${token(id, 'service id')}.status`,
   allServiceStatus: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.*.status`,
@@ -39,6 +48,13 @@ export const subjects = {
   controlAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.ctl.>`,
   audit: (host: string, kind: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.audit.${kind}`,
   auditAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.audit.>`,
+  xenstoreRequest: (host: string, domid: number, session: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.req.${domidToken(domid)}.${token(session, 'session')}`,
+  xenstoreRequestsOf: (host: string, domid: number) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.req.${domidToken(domid)}.*`,
+  xenstoreRequestAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.req.*.*`,
+  xenstoreEvent: (host: string, domid: number, session: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.evt.${domidToken(domid)}.${token(session, 'session')}`,
+  xenstoreEventsOf: (host: string, domid: number) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.evt.${domidToken(domid)}.*`,
+  xenstoreEventAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.evt.*.*`,
+  xenstoreUp: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.up`,
   inboxPrefix: (principal: string) => `_INBOX.${token(principal, 'principal')}`,
   inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
 } as const;

@@ -20,6 +20,13 @@ export interface InstanceSpec {
   config: Record<string, unknown>;
   /** Host paths the instance must be able to read besides its code (a driver may enforce it). */
   readPaths: string[];
+  /**
+   * Host directories the instance keeps state in that must outlive it (XenStore-State's tree).
+   * The driver creates them and lets this service VM, and no other, write there. The instance
+   * starts in the first one and must reach it by relative paths: the directories above it may
+   * be closed to the instance's uid.
+   */
+  writePaths: string[];
 }
 
 /** What an instance receives at start: its spec without the secret, which travels apart. */

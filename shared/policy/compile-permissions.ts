@@ -3,7 +3,8 @@ import { ALL_SUBJECTS, serverApis, subjects } from '../bus/subjects.js';
 import { ReservedPrincipal } from './principals.js';
 import { roles } from './roles.js';
 import { serviceUses } from './services-used-by.js';
-import type { HostPolicy, ServicePolicy } from './types.js';
+import { serviceDomid } from './domids.js';
+import { type HostPolicy, Role, type ServicePolicy } from './types.js';
 
 export const Direction = { publish: 'publish', subscribe: 'subscribe' } as const;
 export type Direction = (typeof Direction)[keyof typeof Direction];
@@ -107,6 +108,7 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRule
   for (const use of serviceUses(policy, service)) {
     rules.add(Direction.publish, Effect.allow, subjects.rpcAll(host, use.service.id), use.because.join('; '));
   }
+  xenstoreRules(policy, service, rules);
   for (const op of roles[service.role].supervisorOps) {
     rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op), `role ${service.role} may ask the supervisor for ${op}`);
   }
@@ -116,6 +118,23 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRule
     rules.add(Direction.subscribe, Effect.deny, subject, because);
   }
   return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
+}
+
+/** XenStore over the bus: Logic serves every domain; a user of it speaks as its own domain only. */
+function xenstoreRules(policy: HostPolicy, service: ServicePolicy, rules: Rules): void {
+  const host = policy.host.name;
+  if (service.role === Role.xenstoreLogic) {
+    rules.add(Direction.subscribe, Effect.allow, subjects.xenstoreRequestAll(host), 'xenstore-logic serves the XenStore requests of every domain (the subject names the domain)');
+    rules.add(Direction.publish, Effect.allow, subjects.xenstoreEventAll(host), 'xenstore-logic delivers watch events to every domain');
+    rules.add(Direction.publish, Effect.allow, subjects.xenstoreUp(host), 'a new xenstore-logic instance tells clients to resend what went unanswered');
+  }
+  const logic = serviceUses(policy, service).find((use) => use.service.role === Role.xenstoreLogic);
+  if (logic === undefined) return;
+  const domid = serviceDomid(policy, service.id);
+  const because = `${service.id} uses ${logic.service.id} as domain ${domid}, and as no other`;
+  rules.add(Direction.publish, Effect.allow, subjects.xenstoreRequestsOf(host, domid), because);
+  rules.add(Direction.subscribe, Effect.allow, subjects.xenstoreEventsOf(host, domid), because);
+  rules.add(Direction.subscribe, Effect.allow, subjects.xenstoreUp(host), `${service.id} resends its unanswered XenStore requests when xenstore-logic restarts`);
 }
 
 /** Rules without repeats: a subject granted twice keeps one entry with both reasons. */

@@ -1,3 +1,4 @@
+import type { SessionRecord, StoredSession } from './session.js';
 import type { TreeView } from './tree-view.js';
 import type { XsWatch } from './watch.js';
 
@@ -10,27 +11,76 @@ const TRANSACTION_ID_MAX = 0xffff_ffff;
 
 /**
  * One client of the store and what it holds: its domain id (the unix socket is domain 0; a bus
- * transport passes the authenticated one), its watches and its open transactions.
+ * transport passes the authenticated one), its watches and its open transactions. A connection
+ * of the bus transport has a session id: its watches and transaction ids are recorded in the
+ * state, and a new Logic instance takes it over (see session.ts).
  */
 export class XenstoreConnection {
   readonly watches: XsWatch[] = [];
   readonly transactions = new Map<number, XsTransaction>();
+  /** Transactions whose view was lost with an earlier Logic instance: they can only end in EAGAIN. */
+  readonly lostTransactions = new Set<number>();
   private nextTransactionId = 1;
+  private recordChanged = false;
 
-  constructor(readonly domid: number) {}
+  constructor(
+    readonly domid: number,
+    readonly sessionId?: string,
+  ) {}
 
-  /** A transaction id not in use on this connection; never 0, which means "no transaction". */
-  allocateTransactionId(): number {
-    while (this.nextTransactionId === 0 || this.transactions.has(this.nextTransactionId)) this.advanceTransactionId();
-    const id = this.nextTransactionId;
-    this.advanceTransactionId();
+  /** The connection of a recorded session, as an earlier Logic instance left it. */
+  static resume(sessionId: string, session: StoredSession): XenstoreConnection {
+    const connection = new XenstoreConnection(session.domid, sessionId);
+    connection.watches.push(...session.watches);
+    for (const id of session.transactions) connection.lostTransactions.add(id);
+    connection.nextTransactionId = Math.max(0, ...session.transactions) + 1;
+    return connection;
+  }
+
+  addWatch(watch: XsWatch): void {
+    this.watches.push(watch);
+    this.recordChanged = true;
+  }
+
+  removeWatch(index: number): void {
+    this.watches.splice(index, 1);
+    this.recordChanged = true;
+  }
+
+  openTransaction(view: TreeView): number {
+    const id = this.allocateTransactionId();
+    this.transactions.set(id, { id, view });
+    this.recordChanged = true;
     return id;
+  }
+
+  endTransaction(id: number): void {
+    this.transactions.delete(id);
+    this.lostTransactions.delete(id);
+    this.recordChanged = true;
   }
 
   /** RESET_WATCHES, or the connection going away: forget watches and abort transactions. */
   reset(): void {
     this.watches.length = 0;
     this.transactions.clear();
+    this.lostTransactions.clear();
+    this.recordChanged = true;
+  }
+
+  /** The record to store if watches or transactions changed since the last call; else undefined. */
+  takeChangedRecord(): SessionRecord | undefined {
+    if (!this.recordChanged) return undefined;
+    this.recordChanged = false;
+    return { domid: this.domid, watches: [...this.watches], transactions: [...this.transactions.keys(), ...this.lostTransactions] };
+  }
+
+  /** A transaction id not in use on this connection; never 0, which means "no transaction". */
+  private allocateTransactionId(): number {
+    while (this.nextTransactionId === 0 || this.transactions.has(this.nextTransactionId) || this.lostTransactions.has(this.nextTransactionId)) this.advanceTransactionId();
+    const id = this.nextTransactionId;
+    this.advanceTransactionId();
+    return id;
   }
 
   private advanceTransactionId(): void {

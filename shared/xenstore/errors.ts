@@ -26,3 +26,13 @@ export class XenstoreSocketUnavailableError extends XoarError {
     this.path = path;
   }
 }
+
+/** The state log on disk cannot be read back: XenStore-State refuses to start rather than lose nodes. */
+export class XenstoreStateLogCorruptError extends XoarError {
+  constructor(file: string, line: number, cause: unknown) {
+    super('xenstore-state-log-corrupt', `${file}, line ${line}: not a valid state log record`, {
+      hint: 'the file was edited or the disk is damaged; restore the state directory from a backup (only an incomplete last line is repaired automatically)',
+      cause,
+    });
+  }
+}

@@ -15,7 +15,9 @@ import type { WatchTrigger } from './tree-view.js';
 import { reportedPath, watchFires } from './watch.js';
 import { resetWatches, unwatch, watch } from './watch-operations.js';
 import { XS_PAYLOAD_MAX } from './wire.js';
+import { encodeMessage, XsFrameParser } from './wire.js';
 import type { XsMessage } from './wire.js';
+import type { SessionRecord, SessionUpdate } from './session.js';
 
 export interface WatchDelivery {
   readonly connection: XenstoreConnection;
@@ -34,6 +36,14 @@ export interface XenstoreLogicOptions {
   readonly quotas?: Partial<XenstoreQuotas>;
 }
 
+/** Where a request of a bus session sits in its client's stream (see session.ts). */
+export interface SessionDelivery {
+  /** The request's sequence number in its session, from 1. */
+  readonly seq: number;
+  /** The client holds every reply up to this sequence number. */
+  readonly acked: number;
+}
+
 /** A request that raced another writer of the state is run again this many times before EAGAIN. */
 const ATTEMPTS_PER_REQUEST = 3;
 
@@ -41,10 +51,13 @@ const ATTEMPTS_PER_REQUEST = 3;
  * The protocol half of XenStore: path rules, permissions, transactions, watches, quotas and
  * operation dispatch, over a XenstoreState that holds the tree. Requests are handled one at a
  * time, in arrival order, as xenstored does. Per-connection data (watches, open transactions)
- * lives in XenstoreConnection objects; nothing else survives between requests.
+ * lives in XenstoreConnection objects; for bus sessions it is also recorded in the state, in
+ * the same commit as the request's changes, with the reply: so a new instance takes the
+ * sessions over and answers a retried request as the old one did.
  */
 export class XenstoreLogic {
   private readonly connections = new Set<XenstoreConnection>();
+  private readonly sessions = new Map<string, XenstoreConnection>();
   private readonly inFlightByDomain = new Map<number, number>();
   private readonly operations: ReadonlyMap<number, Operation>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -74,7 +87,10 @@ export class XenstoreLogic {
     ]);
   }
 
-  /** Opens the logic over `state`, creating the root and the special watch nodes if missing. */
+  /**
+   * Opens the logic over `state`, creating the root and the special watch nodes if missing, and
+   * takes over the sessions recorded there.
+   */
   static async open(options: XenstoreLogicOptions): Promise<XenstoreLogic> {
     const basics = ['/', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain];
     const view = new TreeView(options.state);
@@ -82,39 +98,81 @@ export class XenstoreLogic {
       if (!(await view.read(path))) await view.put(path, { value: new Uint8Array(0), perms: [{ domid: PRIVILEGED_DOMID, access: XsAccess.none }], children: [] });
     }
     await options.state.commit(view.toCommit());
-    return new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas });
+    const logic = new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas });
+    for (const [id, session] of await options.state.sessions()) logic.adopt(XenstoreConnection.resume(id, session));
+    return logic;
   }
 
   connect(domid: number): XenstoreConnection {
-    const connection = new XenstoreConnection(domid);
-    this.connections.add(connection);
-    return connection;
+    return this.adopt(new XenstoreConnection(domid));
   }
 
-  /** The connection is gone: its watches end and its transactions abort. */
-  disconnect(connection: XenstoreConnection): void {
+  /** The connection of bus session `id`: the one taken over or already open, else a new one. */
+  session(id: string, domid: number): XenstoreConnection {
+    const existing = this.sessions.get(id);
+    if (existing?.domid === domid) return existing;
+    return this.adopt(new XenstoreConnection(domid, id));
+  }
+
+  /**
+   * One event for every watch of every session taken over: an event the old instance did not
+   * get to send is not lost, at worst repeated (watch events may be spurious in XenStore).
+   */
+  resumedWatchEvents(): WatchDelivery[] {
+    return [...this.sessions.values()].flatMap((connection) =>
+      connection.watches.map((watch) => ({ connection, message: watchEvent(reportedPath(watch, watch.path), watch.token) })),
+    );
+  }
+
+  /** The connection is gone: its watches end and its transactions abort (and its session record goes). */
+  disconnect(connection: XenstoreConnection): Promise<void> {
     connection.reset();
     this.connections.delete(connection);
+    const { sessionId } = connection;
+    if (sessionId === undefined) return Promise.resolve();
+    this.sessions.delete(sessionId);
+    return this.enqueue(async () => {
+      await this.state.commit({ expect: [], changes: [], domains: [], sessions: [{ id: sessionId, record: null }] });
+    });
   }
 
-  handle(connection: XenstoreConnection, request: XsMessage): Promise<HandledRequest> {
+  handle(connection: XenstoreConnection, request: XsMessage, delivery?: SessionDelivery): Promise<HandledRequest> {
     const { domid } = connection;
     const inFlight = this.inFlightByDomain.get(domid) ?? 0;
     if (!isPrivileged(domid) && inFlight >= this.quotas.outstandingRequests) return Promise.resolve({ reply: errorReply(request, XsErrno.ENOSPC), events: [] });
     this.inFlightByDomain.set(domid, inFlight + 1);
-    const handled = this.queue.then(() => this.process(connection, request));
-    this.queue = handled.catch(() => undefined);
-    return handled.finally(() => {
-      const remaining = (this.inFlightByDomain.get(domid) ?? 1) - 1;
-      if (remaining === 0) this.inFlightByDomain.delete(domid);
-      else this.inFlightByDomain.set(domid, remaining);
-    });
+    const processed = this.enqueue(() => this.process(connection, request, delivery));
+    return processed
+      .then(async (handled) => {
+        await this.state.durable();
+        return handled;
+      })
+      .finally(() => {
+        const remaining = (this.inFlightByDomain.get(domid) ?? 1) - 1;
+        if (remaining === 0) this.inFlightByDomain.delete(domid);
+        else this.inFlightByDomain.set(domid, remaining);
+      });
   }
 
-  private async process(connection: XenstoreConnection, request: XsMessage): Promise<HandledRequest> {
+  private adopt(connection: XenstoreConnection): XenstoreConnection {
+    this.connections.add(connection);
+    if (connection.sessionId !== undefined) this.sessions.set(connection.sessionId, connection);
+    return connection;
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async process(connection: XenstoreConnection, request: XsMessage, delivery: SessionDelivery | undefined): Promise<HandledRequest> {
+    const recorded = await this.recordedReply(connection, delivery);
+    if (recorded) return { reply: recorded, events: [] };
     const operation = this.operations.get(request.type);
     if (!operation) return { reply: errorReply(request, XsErrno.ENOSYS), events: [] };
     if (operation.privileged && !isPrivileged(connection.domid)) return { reply: errorReply(request, XsErrno.EACCES), events: [] };
+    if (connection.lostTransactions.has(request.txId) && !operation.ignoresTransactionId) return this.failLostTransaction(connection, request, delivery);
     const transaction = request.txId === 0 || operation.ignoresTransactionId ? undefined : connection.transactions.get(request.txId);
     if (request.txId !== 0 && !operation.ignoresTransactionId && !transaction) return { reply: errorReply(request, XsErrno.ENOENT), events: [] };
 
@@ -123,20 +181,53 @@ export class XenstoreLogic {
       const view = inTransaction?.view ?? new TreeView(this.state);
       const outcome = await operation.run({ connection, request, transaction, view, quotas: this.quotas });
       if (isRefusal(outcome)) return { reply: errorReply(request, outcome.refused), events: [] };
+      const reply = { ...request, payload: outcome.reply };
       const toCommit = outcome.commitTransaction ?? (inTransaction ? undefined : view);
-      if (toCommit && !(await this.commit(toCommit, toCommit === outcome.commitTransaction))) {
-        if (outcome.commitTransaction || attempt === ATTEMPTS_PER_REQUEST) return { reply: errorReply(request, XsErrno.EAGAIN), events: [] };
+      const record = connection.takeChangedRecord();
+      const committed = await this.commit(toCommit, toCommit === outcome.commitTransaction, sessionUpdate(connection, record, reply, delivery));
+      if (!committed) {
+        if (outcome.commitTransaction) return this.answerWithSession(connection, errorReply(request, XsErrno.EAGAIN), delivery, record);
+        if (attempt === ATTEMPTS_PER_REQUEST) return { reply: errorReply(request, XsErrno.EAGAIN), events: [] };
         continue;
       }
-      return { reply: { ...request, payload: outcome.reply }, events: [...followUpsFor(connection, outcome), ...this.deliveries(toCommit?.triggers ?? [])] };
+      return { reply, events: [...followUpsFor(connection, outcome), ...this.deliveries(toCommit?.triggers ?? [])] };
     }
   }
 
-  /** A transaction's commit checks what it read even if it wrote nothing; a lone read need not. */
-  private async commit(view: TreeView, validateReads: boolean): Promise<boolean> {
-    const commit = view.toCommit();
-    if (!validateReads && commit.changes.length === 0 && commit.domains.length === 0) return true;
-    return (await this.state.commit(commit)).committed;
+  /** The reply a previous instance gave to this very request of the session, if it changed the store. */
+  private async recordedReply(connection: XenstoreConnection, delivery: SessionDelivery | undefined): Promise<XsMessage | undefined> {
+    if (delivery === undefined || connection.sessionId === undefined) return undefined;
+    const frame = (await this.state.session(connection.sessionId))?.replies.get(delivery.seq);
+    return frame === undefined ? undefined : new XsFrameParser().push(frame)[0];
+  }
+
+  /** A transaction whose view died with an earlier instance: EAGAIN, and TRANSACTION_END closes it. */
+  private failLostTransaction(connection: XenstoreConnection, request: XsMessage, delivery: SessionDelivery | undefined): Promise<HandledRequest> {
+    if (request.type === XsMessageType.transactionEnd) connection.endTransaction(request.txId);
+    return this.answerWithSession(connection, errorReply(request, XsErrno.EAGAIN), delivery);
+  }
+
+  /** Replies without tree changes, recording the session's change (if any) with the reply. */
+  private async answerWithSession(
+    connection: XenstoreConnection,
+    reply: XsMessage,
+    delivery: SessionDelivery | undefined,
+    record = connection.takeChangedRecord(),
+  ): Promise<HandledRequest> {
+    const update = sessionUpdate(connection, record, reply, delivery);
+    if (update?.record !== undefined) await this.state.commit({ expect: [], changes: [], domains: [], sessions: [update] });
+    return { reply, events: [] };
+  }
+
+  /**
+   * Commits the view (a transaction's commit checks what it read even if it wrote nothing; a lone
+   * read need not) with the session's update. The reply is recorded only with a real change.
+   */
+  private async commit(view: TreeView | undefined, validateReads: boolean, session: SessionUpdate | undefined): Promise<boolean> {
+    const commit = view?.toCommit() ?? { expect: [], changes: [], domains: [] };
+    const changesStore = commit.changes.length > 0 || commit.domains.length > 0 || session?.record !== undefined;
+    if (!changesStore && !validateReads) return true;
+    return (await this.state.commit(changesStore && session ? { ...commit, sessions: [session] } : commit)).committed;
   }
 
   private deliveries(triggers: readonly WatchTrigger[]): WatchDelivery[] {
@@ -146,13 +237,25 @@ export class XenstoreLogic {
         if (!mayNotice(connection.domid, trigger)) continue;
         for (const watch of connection.watches) {
           if (!watchFires(watch, trigger)) continue;
-          const payload = nulTerminated([reportedPath(watch, trigger.path), watch.token]);
-          if (payload.length <= XS_PAYLOAD_MAX) deliveries.push({ connection, message: { type: XsMessageType.watchEvent, reqId: 0, txId: 0, payload } });
+          const message = watchEvent(reportedPath(watch, trigger.path), watch.token);
+          if (message.payload.length <= XS_PAYLOAD_MAX) deliveries.push({ connection, message });
         }
       }
     }
     return deliveries;
   }
+}
+
+function watchEvent(path: string, token: string): XsMessage {
+  return { type: XsMessageType.watchEvent, reqId: 0, txId: 0, payload: nulTerminated([path, token]) };
+}
+
+/** What this request changes about a bus session: its record if changed, the reply, the ack. */
+function sessionUpdate(connection: XenstoreConnection, record: SessionRecord | undefined, reply: XsMessage, delivery: SessionDelivery | undefined): SessionUpdate | undefined {
+  const { sessionId } = connection;
+  if (sessionId === undefined) return undefined;
+  const recorded = delivery === undefined ? {} : { reply: { seq: delivery.seq, frame: encodeMessage(reply) }, acked: delivery.acked };
+  return record === undefined ? { id: sessionId, ...recorded } : { id: sessionId, record, ...recorded };
 }
 
 function mayNotice(domid: number, trigger: WatchTrigger): boolean {

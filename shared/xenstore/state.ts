@@ -1,4 +1,5 @@
 import type { XsPermission } from './permissions.js';
+import type { SessionUpdate, StoredSession } from './session.js';
 
 /** What a node holds, apart from its generation. Children are leaf names, in creation order. */
 export interface NodeContent {
@@ -33,23 +34,30 @@ export interface StateCommit {
   readonly expect: readonly GenerationExpectation[];
   readonly changes: readonly NodeChange[];
   readonly domains: readonly DomainChange[];
+  readonly sessions?: readonly SessionUpdate[];
 }
 
 export type CommitOutcome = { readonly committed: true } | { readonly committed: false; readonly conflicts: readonly string[] };
 
 /**
  * The durable half of XenStore: the tree (keyed by canonical path, special `@` nodes included),
- * generation counters, per-owner node counts, and which domains are introduced. It knows nothing
- * of the protocol; XenstoreLogic does. Everything is async so that it can live in another VM.
+ * generation counters, per-owner node counts, which domains are introduced, and the sessions of
+ * bus clients. It knows nothing of the protocol; XenstoreLogic does. Everything is async so that
+ * it can live in another VM.
  */
 export interface XenstoreState {
   read(path: string): Promise<StoredNode | undefined>;
   /** How many nodes list `domid` as owner (first permission entry). */
   countOwnedBy(domid: number): Promise<number>;
   isIntroduced(domid: number): Promise<boolean>;
+  session(id: string): Promise<StoredSession | undefined>;
+  /** Every recorded session: what a new XenStore-Logic instance takes over. */
+  sessions(): Promise<ReadonlyMap<string, StoredSession>>;
   /**
    * Atomically: if every expectation holds, applies all changes, stamping each put node with a
    * fresh generation (strictly greater than any before), and the domain changes.
    */
   commit(commit: StateCommit): Promise<CommitOutcome>;
+  /** Resolves once every commit accepted so far would survive a crash of this process. */
+  durable(): Promise<void>;
 }

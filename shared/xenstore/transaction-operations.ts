@@ -12,8 +12,7 @@ export function transactionStart(state: XenstoreState): Operation {
     async run({ connection, request, quotas }) {
       if (request.txId !== 0) return refuse(XsErrno.EBUSY);
       if (!isPrivileged(connection.domid) && connection.transactions.size >= quotas.transactions) return refuse(XsErrno.ENOSPC);
-      const id = connection.allocateTransactionId();
-      connection.transactions.set(id, { id, view: new TreeView(state) });
+      const id = connection.openTransaction(new TreeView(state));
       return replyWith(Buffer.from(`${id}\0`, 'latin1'));
     },
   };
@@ -25,7 +24,7 @@ export const transactionEnd: Operation = {
     const verdict = onlyArgument(request.payload);
     if (verdict !== 'T' && verdict !== 'F') return refuse(XsErrno.EINVAL);
     if (!transaction) return refuse(XsErrno.ENOENT);
-    connection.transactions.delete(transaction.id);
+    connection.endTransaction(transaction.id);
     return verdict === 'T' ? { reply: OK_REPLY, commitTransaction: transaction.view } : replyWith(OK_REPLY);
   },
 };

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { XenstoreSocketUnavailableError } from './errors.js';
 import { InMemoryXenstoreState } from './in-memory-state.js';
+import { directChannels } from './direct-channel.js';
 import { XenstoreLogic } from './logic.js';
 import { XsMessageType } from './message-type.js';
 import { XenstoreUnixSocketServer } from './unix-socket-server.js';
@@ -17,7 +18,7 @@ let server: XenstoreUnixSocketServer;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'xoar-xs-socket-'));
-  server = await XenstoreUnixSocketServer.listen({ path: join(dir, 'socket'), logic: await XenstoreLogic.open({ state: new InMemoryXenstoreState() }) });
+  server = await XenstoreUnixSocketServer.listen({ path: join(dir, 'socket'), channels: directChannels(await XenstoreLogic.open({ state: new InMemoryXenstoreState() })) });
 });
 
 afterEach(async () => {
@@ -92,7 +93,7 @@ describe('XenstoreUnixSocketServer', () => {
   });
 
   it('says which path it could not listen on', async () => {
-    const taken = XenstoreUnixSocketServer.listen({ path: server.path, logic: await XenstoreLogic.open({ state: new InMemoryXenstoreState() }) });
+    const taken = XenstoreUnixSocketServer.listen({ path: server.path, channels: directChannels(await XenstoreLogic.open({ state: new InMemoryXenstoreState() })) });
     await expect(taken).rejects.toBeInstanceOf(XenstoreSocketUnavailableError);
   });
 });

@@ -1,10 +1,8 @@
 import { rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
-import type { XenstoreConnection } from './connection.js';
+import type { OpenChannel } from './channel.js';
 import { XenstoreSocketUnavailableError } from './errors.js';
-import type { WatchDelivery, XenstoreLogic } from './logic.js';
-import { PRIVILEGED_DOMID } from './permissions.js';
 import { encodeMessage, XsFrameParser } from './wire.js';
 import type { XsMessage } from './wire.js';
 
@@ -16,48 +14,58 @@ const PIPELINE_DEPTH = 64;
 
 export interface XenstoreUnixSocketServerOptions {
   readonly path: string;
-  readonly logic: XenstoreLogic;
+  /** Opens the channel each new client talks through (it is the control domain, as on xenstored's socket). */
+  readonly channels: OpenChannel;
 }
 
 /**
- * Serves the XenStore wire protocol on a unix socket, as xenstored does for dom0's tools: every
- * connection is the control domain. Clients may pipeline requests; replies come back in request
- * order. A client that does not read its replies is not read from either (backpressure).
+ * Serves the XenStore wire protocol on a unix socket, as xenstored does for dom0's tools.
+ * Clients may pipeline requests; replies come back in request order. A client that does not
+ * read its replies is not read from either (backpressure).
  */
 export class XenstoreUnixSocketServer {
-  private readonly sockets = new Map<XenstoreConnection, Socket>();
+  private readonly sockets = new Set<Socket>();
 
   private constructor(
     readonly path: string,
-    private readonly logic: XenstoreLogic,
+    private readonly channels: OpenChannel,
     private readonly server: Server,
   ) {
-    server.on('connection', (socket) => this.serve(socket));
+    server.on('connection', (socket) => void this.serve(socket));
   }
 
-  static async listen({ path, logic }: XenstoreUnixSocketServerOptions): Promise<XenstoreUnixSocketServer> {
+  static async listen({ path, channels }: XenstoreUnixSocketServerOptions): Promise<XenstoreUnixSocketServer> {
     const server = createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new XenstoreSocketUnavailableError(path, error)));
       server.listen({ path, exclusive: true }, () => resolve());
     });
-    return new XenstoreUnixSocketServer(path, logic, server);
+    return new XenstoreUnixSocketServer(path, channels, server);
   }
 
   /** Stops accepting, drops every client (aborting their transactions) and removes the socket file. */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const socket of this.sockets.values()) socket.destroy();
+    for (const socket of this.sockets) socket.destroy();
     await closed;
     await rm(this.path, { force: true });
   }
 
-  private serve(socket: Socket): void {
-    const connection = this.logic.connect(PRIVILEGED_DOMID);
-    this.sockets.set(connection, socket);
+  private async serve(socket: Socket): Promise<void> {
+    this.sockets.add(socket);
+    socket.pause();
+    const send = (message: XsMessage) => {
+      if (!socket.destroyed) socket.write(encodeMessage(message));
+    };
+    const channel = await this.channels(send);
+    if (socket.destroyed) {
+      this.sockets.delete(socket);
+      await channel.close();
+      return;
+    }
     const parser = new XsFrameParser();
     let unanswered = 0;
-    let reading = true;
+    let reading = false;
     const updateFlow = (): void => {
       const shouldRead = unanswered < PIPELINE_DEPTH && !socket.writableNeedDrain;
       if (shouldRead !== reading) {
@@ -77,11 +85,10 @@ export class XenstoreUnixSocketServer {
       }
       for (const request of requests) {
         unanswered++;
-        this.logic.handle(connection, request).then(
-          ({ reply, events }) => {
+        channel.request(request).then(
+          (reply) => {
             unanswered--;
-            this.send(socket, reply);
-            this.deliver(events);
+            send(reply);
             updateFlow();
           },
           () => socket.destroy(),
@@ -92,19 +99,9 @@ export class XenstoreUnixSocketServer {
     socket.on('drain', updateFlow);
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
-      this.sockets.delete(connection);
-      this.logic.disconnect(connection);
+      this.sockets.delete(socket);
+      void channel.close();
     });
-  }
-
-  private deliver(events: readonly WatchDelivery[]): void {
-    for (const { connection, message } of events) {
-      const socket = this.sockets.get(connection);
-      if (socket) this.send(socket, message);
-    }
-  }
-
-  private send(socket: Socket, message: XsMessage): void {
-    if (!socket.destroyed) socket.write(encodeMessage(message));
+    updateFlow();
   }
 }

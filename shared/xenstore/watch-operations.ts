@@ -29,7 +29,7 @@ export const watch: Operation = {
     if (connection.watches.some((existing) => existing.path === path && existing.token === args.token)) return refuse(XsErrno.EEXIST);
     if (!isPrivileged(connection.domid) && connection.watches.length >= quotas.watches) return refuse(XsErrno.E2BIG);
     const added = { path, token: args.token, relativeTo: args.resolved.relativeTo };
-    connection.watches.push(added);
+    connection.addWatch(added);
     const firstEvent = { type: XsMessageType.watchEvent, reqId: 0, txId: 0, payload: nulTerminated([reportedPath(added, path), added.token]) };
     return { reply: OK_REPLY, followUps: [firstEvent] };
   },
@@ -40,10 +40,10 @@ export const unwatch: Operation = {
   async run(context) {
     const args = watchArguments(context);
     if (isRefusal(args)) return args;
-    const { watches } = context.connection;
-    const index = watches.findIndex((existing) => existing.path === args.resolved.absolute && existing.token === args.token);
+    const { connection } = context;
+    const index = connection.watches.findIndex((existing) => existing.path === args.resolved.absolute && existing.token === args.token);
     if (index < 0) return refuse(XsErrno.ENOENT);
-    watches.splice(index, 1);
+    connection.removeWatch(index);
     return replyWith(OK_REPLY);
   },
 };

@@ -18,7 +18,7 @@ function silentBroker(): Promise<{ server: Server; url: string; sockets: Socket[
 const SEED = createPrincipalKey('xs-state').seed;
 
 function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
-  return { host: 'drv', id: 'xs-state', role: 'xenstore-state', instance: 1, natsUrl: 'nats://127.0.0.1:1', seed: SEED, heartbeatMs: 100, config: {}, readPaths: [], ...overrides };
+  return { host: 'drv', id: 'xs-state', role: 'xenstore-state', instance: 1, natsUrl: 'nats://127.0.0.1:1', seed: SEED, heartbeatMs: 100, config: {}, readPaths: [], writePaths: [], ...overrides };
 }
 
 describe('the process driver', () => {

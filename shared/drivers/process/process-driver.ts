@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { XoarError } from '../../errors/xoar-error.js';
 import { projectRoot } from '../../project-root.js';
 import type { InstanceExit, InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../driver.js';
 import { codeIdentity } from './code-identity.js';
-import { resolveSandbox, type Sandbox } from './sandbox.js';
+import { resolveSandbox, type Sandbox, SandboxLevel } from './sandbox.js';
 
 export class ServiceEntryMissingError extends XoarError {
   constructor(role: string, entry: string) {
@@ -61,12 +61,15 @@ export class ProcessDriver implements ServiceDriver {
   async start(spec: InstanceSpec): Promise<InstanceHandle> {
     const entry = this.entryOf(spec.role);
     if (!existsSync(entry)) throw new ServiceEntryMissingError(spec.role, entry);
-    const readable = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json'), ...spec.readPaths];
-    const nodeArgs = ['--experimental-permission', ...readable.map(allowRead), '--no-warnings', ...(this.options.nodeFlags ?? []), entry];
-    const { command, args } = this.sandbox.wrap(process.execPath, nodeArgs, this.uidOf(spec.id));
+    const uid = this.uidOf(spec.id);
+    for (const dir of spec.writePaths) this.prepareWritable(dir, uid);
+    const readable = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json'), ...spec.readPaths, ...spec.writePaths];
+    const permissions = [...readable.map(allowRead), ...spec.writePaths.map((dir) => `--allow-fs-write=${join(dir, '*')}`)];
+    const nodeArgs = ['--experimental-permission', ...permissions, '--no-warnings', ...(this.options.nodeFlags ?? []), entry];
+    const { command, args } = this.sandbox.wrap(process.execPath, nodeArgs, uid);
     let child: ChildProcess;
     try {
-      child = spawn(command, args, { env: { PATH: '/usr/bin:/bin' }, stdio: ['pipe', 'ignore', 'pipe'] });
+      child = spawn(command, args, { env: { PATH: '/usr/bin:/bin' }, stdio: ['pipe', 'ignore', 'pipe'], ...(spec.writePaths[0] === undefined ? {} : { cwd: spec.writePaths[0] }) });
     } catch (error) {
       throw new ServiceSpawnError(spec.id, command, error);
     }
@@ -111,6 +114,12 @@ export class ProcessDriver implements ServiceDriver {
   close(): void {
     for (const log of this.logs.values()) log.end();
     this.logs.clear();
+  }
+
+  /** The directory exists and, where the service VM runs as its own uid, belongs to that uid alone. */
+  private prepareWritable(dir: string, uid: number): void {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (this.sandbox.level === SandboxLevel.ownUid) chownSync(dir, uid, uid);
   }
 
   /** Each service VM runs as a uid of its own (where the sandbox allows it), the same across its instances. */

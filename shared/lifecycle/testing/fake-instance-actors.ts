@@ -36,7 +36,7 @@ export function fakeSnapshot(id: string, takenAt: number): Snapshot {
     id,
     digest: `sha256:${id}`,
     takenAt,
-    spec: { host: 'test', id, role: 'test', natsUrl: 'nats://127.0.0.1:4222', heartbeatMs: 100, config: {}, readPaths: [] },
+    spec: { host: 'test', id, role: 'test', natsUrl: 'nats://127.0.0.1:4222', heartbeatMs: 100, config: {}, readPaths: [], writePaths: [] },
   };
 }
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { InMemoryXenstoreState } from '../../../shared/xenstore/in-memory-state.js';
+import { directChannels } from '../../../shared/xenstore/direct-channel.js';
 import { XenstoreLogic } from '../../../shared/xenstore/logic.js';
 import { XenstoreUnixSocketServer } from '../../../shared/xenstore/unix-socket-server.js';
 
@@ -20,7 +21,7 @@ export async function serveXenstore(): Promise<ServedXenstore> {
   const dir = mkdtempSync(join(tmpdir(), 'xoar-xenstore-'));
   const socketPath = join(dir, 'socket');
   const logic = await XenstoreLogic.open({ state: new InMemoryXenstoreState() });
-  const server = await XenstoreUnixSocketServer.listen({ path: socketPath, logic });
+  const server = await XenstoreUnixSocketServer.listen({ path: socketPath, channels: directChannels(logic) });
   return {
     socketPath,
     server,
