@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { auditCommand } from './commands/audit.js';
 import { demoCommand } from './commands/demo.js';
 import { hostCommand } from './commands/host.js';
 import { policyCommand } from './commands/policy.js';
@@ -14,6 +15,7 @@ await withGlobalOptions(yargs(hideBin(process.argv)))
   .command(hostCommand)
   .command(serviceCommand)
   .command(policyCommand)
+  .command(auditCommand)
   .command(demoCommand)
   .demandCommand(1, 'name a command group: host, service, policy, demo')
   .strict()

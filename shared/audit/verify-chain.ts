@@ -54,7 +54,8 @@ function diagnose(records: readonly AuditRecord[], hashes: readonly string[], i:
   const where = describe(record);
   const next = records[i + 1];
   const nextChained = next !== undefined && isChained(next);
-  if (nextChained && next.n === expected.n && next.prev === expected.prev) {
+  const linkedToLater = records.some((other, j) => j > i + 1 && other.prev === hashes[i]);
+  if (nextChained && next.n === expected.n && next.prev === expected.prev && !linkedToLater) {
     return { fault: ChainFault.inserted, ...at, message: `${where} was inserted: the record after it (${describe(next)}) links to the record before it` };
   }
   if (!isChained(record)) {
