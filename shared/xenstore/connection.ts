@@ -5,6 +5,11 @@ import type { XsWatch } from './watch.js';
 export interface XsTransaction {
   readonly id: number;
   readonly view: TreeView;
+  /**
+   * Its view died with an earlier Logic instance: it goes on against a fresh view, as a
+   * conflicting transaction does in xenstored, and its end is EAGAIN.
+   */
+  readonly doomed?: boolean;
 }
 
 const TRANSACTION_ID_MAX = 0xffff_ffff;
@@ -18,22 +23,24 @@ const TRANSACTION_ID_MAX = 0xffff_ffff;
 export class XenstoreConnection {
   readonly watches: XsWatch[] = [];
   readonly transactions = new Map<number, XsTransaction>();
-  /** Transactions whose view was lost with an earlier Logic instance: they can only end in EAGAIN. */
-  readonly lostTransactions = new Set<number>();
   private nextTransactionId = 1;
-  private recordChanged = false;
+  /** A new session is recorded with the first request that changes the store. */
+  private recordChanged: boolean;
 
   constructor(
     readonly domid: number,
     readonly sessionId?: string,
-  ) {}
+  ) {
+    this.recordChanged = sessionId !== undefined;
+  }
 
-  /** The connection of a recorded session, as an earlier Logic instance left it. */
-  static resume(sessionId: string, session: StoredSession): XenstoreConnection {
+  /** The connection of a recorded session, as an earlier Logic instance left it; its transactions are doomed. */
+  static resume(sessionId: string, session: StoredSession, freshView: () => TreeView): XenstoreConnection {
     const connection = new XenstoreConnection(session.domid, sessionId);
     connection.watches.push(...session.watches);
-    for (const id of session.transactions) connection.lostTransactions.add(id);
+    for (const id of session.transactions) connection.transactions.set(id, { id, view: freshView(), doomed: true });
     connection.nextTransactionId = Math.max(0, ...session.transactions) + 1;
+    connection.recordChanged = false;
     return connection;
   }
 
@@ -56,7 +63,6 @@ export class XenstoreConnection {
 
   endTransaction(id: number): void {
     this.transactions.delete(id);
-    this.lostTransactions.delete(id);
     this.recordChanged = true;
   }
 
@@ -64,7 +70,6 @@ export class XenstoreConnection {
   reset(): void {
     this.watches.length = 0;
     this.transactions.clear();
-    this.lostTransactions.clear();
     this.recordChanged = true;
   }
 
@@ -72,12 +77,12 @@ export class XenstoreConnection {
   takeChangedRecord(): SessionRecord | undefined {
     if (!this.recordChanged) return undefined;
     this.recordChanged = false;
-    return { domid: this.domid, watches: [...this.watches], transactions: [...this.transactions.keys(), ...this.lostTransactions] };
+    return { domid: this.domid, watches: [...this.watches], transactions: [...this.transactions.keys()] };
   }
 
   /** A transaction id not in use on this connection; never 0, which means "no transaction". */
   private allocateTransactionId(): number {
-    while (this.nextTransactionId === 0 || this.transactions.has(this.nextTransactionId) || this.lostTransactions.has(this.nextTransactionId)) this.advanceTransactionId();
+    while (this.nextTransactionId === 0 || this.transactions.has(this.nextTransactionId)) this.advanceTransactionId();
     const id = this.nextTransactionId;
     this.advanceTransactionId();
     return id;

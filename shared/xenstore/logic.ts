@@ -99,7 +99,7 @@ export class XenstoreLogic {
     }
     await options.state.commit(view.toCommit());
     const logic = new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas });
-    for (const [id, session] of await options.state.sessions()) logic.adopt(XenstoreConnection.resume(id, session));
+    for (const [id, session] of await options.state.sessions()) logic.adopt(XenstoreConnection.resume(id, session, () => new TreeView(options.state)));
     return logic;
   }
 
@@ -172,7 +172,6 @@ export class XenstoreLogic {
     const operation = this.operations.get(request.type);
     if (!operation) return { reply: errorReply(request, XsErrno.ENOSYS), events: [] };
     if (operation.privileged && !isPrivileged(connection.domid)) return { reply: errorReply(request, XsErrno.EACCES), events: [] };
-    if (connection.lostTransactions.has(request.txId) && !operation.ignoresTransactionId) return this.failLostTransaction(connection, request, delivery);
     const transaction = request.txId === 0 || operation.ignoresTransactionId ? undefined : connection.transactions.get(request.txId);
     if (request.txId !== 0 && !operation.ignoresTransactionId && !transaction) return { reply: errorReply(request, XsErrno.ENOENT), events: [] };
 
@@ -180,7 +179,7 @@ export class XenstoreLogic {
       const inTransaction = operation.transactional ? transaction : undefined;
       const view = inTransaction?.view ?? new TreeView(this.state);
       const outcome = await operation.run({ connection, request, transaction, view, quotas: this.quotas });
-      if (isRefusal(outcome)) return { reply: errorReply(request, outcome.refused), events: [] };
+      if (isRefusal(outcome)) return this.answerWithSession(connection, errorReply(request, outcome.refused), delivery);
       const reply = { ...request, payload: outcome.reply };
       const toCommit = outcome.commitTransaction ?? (inTransaction ? undefined : view);
       const record = connection.takeChangedRecord();
@@ -199,12 +198,6 @@ export class XenstoreLogic {
     if (delivery === undefined || connection.sessionId === undefined) return undefined;
     const frame = (await this.state.session(connection.sessionId))?.replies.get(delivery.seq);
     return frame === undefined ? undefined : new XsFrameParser().push(frame)[0];
-  }
-
-  /** A transaction whose view died with an earlier instance: EAGAIN, and TRANSACTION_END closes it. */
-  private failLostTransaction(connection: XenstoreConnection, request: XsMessage, delivery: SessionDelivery | undefined): Promise<HandledRequest> {
-    if (request.type === XsMessageType.transactionEnd) connection.endTransaction(request.txId);
-    return this.answerWithSession(connection, errorReply(request, XsErrno.EAGAIN), delivery);
   }
 
   /** Replies without tree changes, recording the session's change (if any) with the reply. */

@@ -25,6 +25,7 @@ export const transactionEnd: Operation = {
     if (verdict !== 'T' && verdict !== 'F') return refuse(XsErrno.EINVAL);
     if (!transaction) return refuse(XsErrno.ENOENT);
     connection.endTransaction(transaction.id);
+    if (transaction.doomed) return refuse(XsErrno.EAGAIN);
     return verdict === 'T' ? { reply: OK_REPLY, commitTransaction: transaction.view } : replyWith(OK_REPLY);
   },
 };
