@@ -35,11 +35,6 @@ export class RawXenstoreClient {
     });
   }
 
-  /** Whether the server has closed the connection (or it broke). */
-  get isClosed(): boolean {
-    return this.ended !== undefined;
-  }
-
   /** Writes frames in one go: the server sees them pipelined. */
   send(...requests: XsMessage[]): void {
     this.sendBytes(Buffer.concat(requests.map(encodeMessage)));
@@ -64,11 +59,6 @@ export class RawXenstoreClient {
     this.send(request);
     const [reply] = await this.next(1);
     return reply as XsMessage;
-  }
-
-  /** Resolves once the server has closed the connection. */
-  async closedByServer(): Promise<void> {
-    while (!this.ended) await new Promise<void>((wake) => (this.waiting = { count: Number.POSITIVE_INFINITY, wake }));
   }
 
   close(): void {
