@@ -4,7 +4,7 @@ import type { Operation, OperationContext } from './operation.js';
 import { OK_REPLY, replyWith } from './operation.js';
 import { domainPath } from './path.js';
 import { onlyArgument, terminatedStrings } from './payload.js';
-import { PRIVILEGED_DOMID } from './permissions.js';
+import { DOMID_FIRST_RESERVED, PRIVILEGED_DOMID } from './permissions.js';
 import { TriggerScope } from './tree-view.js';
 
 export const SpecialWatchPath = {
@@ -13,8 +13,10 @@ export const SpecialWatchPath = {
 } as const;
 export type SpecialWatchPath = (typeof SpecialWatchPath)[keyof typeof SpecialWatchPath];
 
-/** DOMID_FIRST_RESERVED in xen.h: ids from here on (DOMID_SELF, ...) are not real domains. */
-const DOMID_FIRST_RESERVED = 0x7ff0;
+export function isSpecialWatchPath(path: string): path is SpecialWatchPath {
+  return Object.values<string>(SpecialWatchPath).includes(path);
+}
+
 const DOMID_SELF = 0x7ff0;
 
 function parseDecimal(text: string | undefined): number | undefined {
@@ -64,6 +66,43 @@ export const release: Operation = {
     if (!(await context.view.isIntroduced(domid))) return refuse(XsErrno.ENOENT);
     context.view.setIntroduced(domid, false);
     await fireSpecial(context, SpecialWatchPath.releaseDomain);
+    return replyWith(OK_REPLY);
+  },
+};
+
+/** xenstored's find_connected_domain: the control domain, or a domain introduced and not released since. */
+async function isConnectedDomain(context: OperationContext, domid: number): Promise<boolean> {
+  return domid === PRIVILEGED_DOMID || context.view.isIntroduced(domid);
+}
+
+/**
+ * "<domid>\0": the toolstack resumed a suspended guest. xenstored clears the domain's shutdown
+ * flag, which we do not keep; we answer as it does: EINVAL for dom0 or a non-number, ENOENT for
+ * a domain not introduced.
+ */
+export const resume: Operation = {
+  privileged: true,
+  async run(context) {
+    const domid = parseDecimal(onlyArgument(context.request.payload));
+    if (domid === undefined || domid === PRIVILEGED_DOMID) return refuse(XsErrno.EINVAL);
+    return (await context.view.isIntroduced(domid)) ? replyWith(OK_REPLY) : refuse(XsErrno.ENOENT);
+  },
+};
+
+/**
+ * "<domid>\0<target domid>\0" (further strings ignored): makes a device-model domain act on its
+ * guest's nodes with the guest's rights. We check both domains as xenstored does (ENOENT unless
+ * each is dom0 or introduced) but do not record the target: no access decision uses one yet.
+ */
+export const setTarget: Operation = {
+  privileged: true,
+  async run(context) {
+    const [domidText, targetText] = terminatedStrings(context.request.payload);
+    if (domidText === undefined || targetText === undefined) return refuse(XsErrno.EINVAL);
+    const domid = parseDecimal(domidText);
+    const target = parseDecimal(targetText);
+    if (domid === undefined || target === undefined) return refuse(XsErrno.EINVAL);
+    if (!(await isConnectedDomain(context, domid)) || !(await isConnectedDomain(context, target))) return refuse(XsErrno.ENOENT);
     return replyWith(OK_REPLY);
   },
 };

@@ -8,7 +8,7 @@ describe('reading and writing nodes', () => {
     expect(await dom0.write('/a/b/c', 'v')).toEqual(ok());
     expect(await dom0.read('/a/b/c')).toEqual(ok('v'));
     expect(await dom0.read('/a/b')).toEqual(ok(''));
-    expect(await dom0.directory('/')).toEqual(['a']);
+    expect(await dom0.directory('/a')).toEqual(['b']);
     expect(await dom0.directory('/a/b/c')).toEqual([]);
   });
 
@@ -152,10 +152,23 @@ describe('permissions', () => {
     expect(await dom0.call(XsMessageType.setPerms, ['/shared/node'])).toEqual(failed('EINVAL'));
   });
 
-  it('special watch nodes have permissions too', async () => {
+  it('the owner must be an existing domain (ENOENT); other entries may name any domain and are listed as given', async () => {
     const { dom0 } = await withGuestNode();
-    expect(await dom0.getPerms('@releaseDomain')).toEqual(['n0']);
+    for (const owner of ['n32752', 'n32767', 'n70000', 'n-5']) expect(await dom0.setPerms('/shared/node', [owner])).toEqual(failed('ENOENT'));
+    expect(await dom0.setPerms('/shared/missing', ['n70000'])).toEqual(failed('ENOENT'));
+    expect(await dom0.setPerms('/shared/node', ['n2147483648'])).toEqual(failed('EINVAL'));
+    expect(await dom0.setPerms('/shared/node', ['n32751', 'r-5', 'r70000', 'w32752'])).toEqual(ok());
+    expect(await dom0.getPerms('/shared/node')).toEqual(['n32751', 'r-5', 'r70000', 'w32752']);
+  });
+
+  it('special watch paths take SET_PERMS (the owner of theirs only) but are no nodes to GET_PERMS', async () => {
+    const { dom0, guest } = await withGuestNode();
+    for (const path of ['@releaseDomain', '@introduceDomain', '@other', '@']) expect(await dom0.getPerms(path)).toEqual(failed('EINVAL'));
     expect(await dom0.setPerms('@releaseDomain', ['n0', 'r5'])).toEqual(ok());
-    expect(await dom0.getPerms('@releaseDomain')).toEqual(['n0', 'r5']);
+    expect(await guest.setPerms('@releaseDomain', ['n5'])).toEqual(failed('EACCES'));
+    expect(await dom0.setPerms('@introduceDomain', ['n5'])).toEqual(ok());
+    expect(await guest.setPerms('@introduceDomain', ['n5', 'r6'])).toEqual(ok());
+    expect(await dom0.setPerms('@other', ['n0'])).toEqual(failed('EINVAL'));
+    expect(await dom0.setPerms('@releaseDomain', ['n70000'])).toEqual(failed('ENOENT'));
   });
 });

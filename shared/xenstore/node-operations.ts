@@ -1,11 +1,12 @@
 import { accessNode, nearestExistingAncestor } from './access.js';
+import { isSpecialWatchPath } from './domain-operations.js';
 import { isRefusal, refuse, XsErrno } from './errno.js';
 import type { Refusal } from './errno.js';
 import type { Operation, OperationContext, OperationSuccess } from './operation.js';
 import { OK_REPLY, replyWith } from './operation.js';
 import { baseName, childPath, isSpecialPath, parentPath, resolvePath } from './path.js';
 import { nulTerminated, onlyArgument, splitAtFirstNul, terminatedStrings } from './payload.js';
-import { formatPermission, isPrivileged, ownerOf, parsePermission } from './permissions.js';
+import { formatPermission, isExistingDomain, isPrivileged, ownerOf, parsePermission } from './permissions.js';
 import type { XsPermission } from './permissions.js';
 import type { NodeContent } from './state.js';
 import { TriggerScope } from './tree-view.js';
@@ -13,9 +14,9 @@ import { XS_PAYLOAD_MAX } from './wire.js';
 
 const EMPTY = new Uint8Array(0);
 
-function resolveArgument(context: OperationContext, requested: string | undefined, allowSpecial = false): string | Refusal {
+function resolveArgument(context: OperationContext, requested: string | undefined): string | Refusal {
   if (requested === undefined) return refuse(XsErrno.EINVAL);
-  return resolvePath(requested, context.connection.domid, allowSpecial)?.absolute ?? refuse(XsErrno.EINVAL);
+  return resolvePath(requested, context.connection.domid, false)?.absolute ?? refuse(XsErrno.EINVAL);
 }
 
 /** A reply larger than XENSTORE_PAYLOAD_MAX is E2BIG, as in xenstored (clients then use DIRECTORY_PART). */
@@ -23,8 +24,8 @@ function boundedReply(reply: Uint8Array): OperationSuccess | Refusal {
   return reply.length > XS_PAYLOAD_MAX ? refuse(XsErrno.E2BIG) : replyWith(reply);
 }
 
-async function readableNode(context: OperationContext, allowSpecial = false): Promise<NodeContent | Refusal> {
-  const path = resolveArgument(context, onlyArgument(context.request.payload), allowSpecial);
+async function readableNode(context: OperationContext): Promise<NodeContent | Refusal> {
+  const path = resolveArgument(context, onlyArgument(context.request.payload));
   if (isRefusal(path)) return path;
   return accessNode(context.view, context.connection.domid, path, ['read']);
 }
@@ -71,10 +72,11 @@ export const read: Operation = {
   },
 };
 
+/** Special paths (@introduceDomain, ...) are not nodes to GET_PERMS: EINVAL, as xenstored's get_spec_node. */
 export const getPerms: Operation = {
   transactional: true,
   async run(context) {
-    const node = await readableNode(context, true);
+    const node = await readableNode(context);
     return isRefusal(node) ? node : replyWith(nulTerminated(node.perms.map(formatPermission)));
   },
 };
@@ -178,17 +180,26 @@ async function removeSubtree(context: OperationContext, path: string, node: Node
   await context.view.delete(path);
 }
 
-/** "<path>\0<perm>\0<perm>\0...": only the owner (or the control domain) may; only the latter may change the owner. */
+/**
+ * "<path>\0<perm>\0<perm>\0...", checked in xenstored's order: the list's shape (EINVAL), its
+ * length (ENOSPC), each entry (EINVAL), then its owner, the first entry, which must be an existing
+ * domain (ENOENT); later entries may name any domain and grant nothing while it does not exist.
+ * Only the node's owner (or the control domain) may set its permissions, and only the latter may
+ * change the owner. The special paths take a permission list too, which says who is told of
+ * their events; that change fires no watch.
+ */
 export const setPerms: Operation = {
   transactional: true,
   async run(context) {
     const [requested, ...texts] = terminatedStrings(context.request.payload);
-    if (texts.length === 0) return refuse(XsErrno.EINVAL);
+    if (requested === undefined || texts.length === 0) return refuse(XsErrno.EINVAL);
+    const { domid } = context.connection;
+    if (!isPrivileged(domid) && texts.length > context.quotas.permissionsPerNode) return refuse(XsErrno.ENOSPC);
     const perms = texts.map(parsePermission);
     if (!perms.every((perm): perm is XsPermission => perm !== undefined)) return refuse(XsErrno.EINVAL);
-    const { domid } = context.connection;
-    if (!isPrivileged(domid) && perms.length > context.quotas.permissionsPerNode) return refuse(XsErrno.ENOSPC);
-    const path = resolveArgument(context, requested, true);
+    if (!isExistingDomain(ownerOf(perms))) return refuse(XsErrno.ENOENT);
+    if (isSpecialPath(requested)) return setSpecialPerms(context, requested, perms);
+    const path = resolveArgument(context, requested);
     if (isRefusal(path)) return path;
     const node = await accessNode(context.view, domid, path, ['write', 'owner']);
     if (isRefusal(node)) return node;
@@ -198,3 +209,12 @@ export const setPerms: Operation = {
     return replyWith(OK_REPLY);
   },
 };
+
+/** xenstored's set_perms_special: only @introduceDomain and @releaseDomain (EINVAL for other `@` names). */
+async function setSpecialPerms(context: OperationContext, path: string, perms: readonly XsPermission[]): Promise<OperationSuccess | Refusal> {
+  if (!isSpecialWatchPath(path)) return refuse(XsErrno.EINVAL);
+  const node = await accessNode(context.view, context.connection.domid, path, ['write', 'owner']);
+  if (isRefusal(node)) return node;
+  await context.view.put(path, { ...node, perms });
+  return replyWith(OK_REPLY);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatPermission, parsePermission, rightsOf } from './permissions.js';
+import { formatPermission, isExistingDomain, parsePermission, rightsOf } from './permissions.js';
 import type { XsPermission } from './permissions.js';
 
 const perms = (...texts: string[]): XsPermission[] => texts.map((text) => parsePermission(text)!);
@@ -10,8 +10,20 @@ describe('parsePermission', () => {
     for (const text of ['n0', 'r1', 'w2', 'b65535']) expect(formatPermission(parsePermission(text)!)).toBe(text);
   });
 
-  it.each(['x1', 'r', 'r-1', 'R1', 'r65536', ' r1'])('refuses %j', (text) => {
+  it('reads any id that fits a C int, whether or not it names an existing domain', () => {
+    for (const text of ['r-5', 'n65536', 'w2147483647', 'b-2147483648']) expect(formatPermission(parsePermission(text)!)).toBe(text);
+    expect(parsePermission('r-0')).toEqual({ access: 'r', domid: 0 });
+  });
+
+  it.each(['x1', 'r', 'R1', ' r1', 'r+1', 'r0x10', 'r 1', 'r2147483648', 'r-2147483649', 'r99999999999'])('refuses %j', (text) => {
     expect(parsePermission(text)).toBeUndefined();
+  });
+});
+
+describe('isExistingDomain', () => {
+  it('counts every id below DOMID_FIRST_RESERVED as a domain, and nothing else', () => {
+    for (const domid of [0, 1, 0x7fef]) expect(isExistingDomain(domid)).toBe(true);
+    for (const domid of [-1, 0x7ff0, 0x7fff, 70000]) expect(isExistingDomain(domid)).toBe(false);
   });
 });
 

@@ -8,6 +8,7 @@ export const XsAccess = {
 export type XsAccess = (typeof XsAccess)[keyof typeof XsAccess];
 
 export interface XsPermission {
+  /** As the entry names it; only the owner's must be an existing domain (an entry naming none grants nothing). */
   readonly domid: number;
   readonly access: XsAccess;
 }
@@ -21,18 +22,34 @@ export interface XsRights {
 
 /** The control domain: privileged, bypasses every permission check and quota. */
 export const PRIVILEGED_DOMID = 0;
-const DOMID_MAX = 65535;
+/** DOMID_FIRST_RESERVED in xen.h: ids from here on (DOMID_SELF, ...) name no real domain. */
+export const DOMID_FIRST_RESERVED = 0x7ff0;
+/** xenstored keeps a permission's domain id as a C int: wider numbers would wrap onto another domain. */
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 export function isPrivileged(domid: number): boolean {
   return domid === PRIVILEGED_DOMID;
 }
 
-/** Parses "<n|r|w|b><domid>"; undefined when malformed. */
+/**
+ * Whether `domid` names a domain that may exist. xenstored asks the hypervisor; we have none to
+ * ask, so, like the hypervisor shim the differential tests run C xenstored with, every id below
+ * DOMID_FIRST_RESERVED counts as an existing domain, introduced or not.
+ */
+export function isExistingDomain(domid: number): boolean {
+  return domid >= 0 && domid < DOMID_FIRST_RESERVED;
+}
+
+/**
+ * Parses "<n|r|w|b><domid>": a decimal id that fits a C int, which may name no existing domain
+ * ("r-5", "r70000": SET_PERMS decides what that means); undefined when malformed.
+ */
 export function parsePermission(text: string): XsPermission | undefined {
-  const match = /^([nrwb])(\d{1,5})$/.exec(text);
+  const match = /^([nrwb])(-?\d{1,10})$/.exec(text);
   if (!match) return undefined;
-  const domid = Number(match[2]);
-  if (domid > DOMID_MAX) return undefined;
+  const domid = Number(match[2]) + 0; // + 0 makes "-0" plain 0
+  if (domid < INT32_MIN || domid > INT32_MAX) return undefined;
   return { access: match[1] as XsAccess, domid };
 }
 

@@ -25,7 +25,7 @@ export interface WatchTrigger {
  * node the view read or wrote to be unchanged since (so a conflict is EAGAIN).
  */
 export class TreeView {
-  readonly triggers: WatchTrigger[] = [];
+  private readonly triggered = new Map<string, WatchTrigger>();
   private readonly seen = new Map<string, StoredNode | undefined>();
   private readonly changed = new Map<string, NodeContent | undefined>();
   private readonly domainChanges = new Map<number, boolean>();
@@ -68,8 +68,28 @@ export class TreeView {
     this.domainChanges.set(domid, introduced);
   }
 
+  /**
+   * Records a change for the watches, as xenstored's queue_watches does for a transaction: a node
+   * changed more than once fires once, for its subtree if any of its changes was for its subtree
+   * (an exact trigger never narrows a subtree one), told to whoever could see any of the changes.
+   */
   trigger(trigger: WatchTrigger): void {
-    this.triggers.push(trigger);
+    const earlier = this.triggered.get(trigger.path);
+    if (!earlier) {
+      this.triggered.set(trigger.path, trigger);
+      return;
+    }
+    const scope = earlier.scope === TriggerScope.subtree ? earlier.scope : trigger.scope;
+    this.triggered.set(trigger.path, { path: trigger.path, scope, visibleWith: [...earlier.visibleWith, ...trigger.visibleWith] });
+  }
+
+  /**
+   * The changes that fire watches once committed, one per node. A node created and removed again
+   * within the view fires none: in the store it never existed (xenstored finds neither its old
+   * permissions nor the node, and tells nobody).
+   */
+  get triggers(): readonly WatchTrigger[] {
+    return [...this.triggered.values()].filter(({ path }) => !this.changed.has(path) || this.changed.get(path) !== undefined || this.seen.get(path) !== undefined);
   }
 
   toCommit(): StateCommit {

@@ -10,10 +10,14 @@ import { reportedPath } from './watch.js';
 import type { Refusal } from './errno.js';
 import type { OperationContext } from './operation.js';
 
-/** "<path>\0<token>\0" (a further depth argument is ignored), for WATCH and UNWATCH. */
+/**
+ * "<path>\0<token>\0", for WATCH and UNWATCH: exactly two strings (xenstored counts them with
+ * get_strings, so a third is EINVAL; bytes after the last NUL are not a string and are ignored).
+ */
 function watchArguments(context: OperationContext): { resolved: ResolvedPath; token: string } | Refusal {
-  const [requested, token] = terminatedStrings(context.request.payload);
-  if (requested === undefined || token === undefined) return refuse(XsErrno.EINVAL);
+  const args = terminatedStrings(context.request.payload);
+  const [requested, token] = args;
+  if (args.length !== 2 || requested === undefined || token === undefined) return refuse(XsErrno.EINVAL);
   const resolved = resolvePath(requested, context.connection.domid, true);
   return resolved ? { resolved, token } : refuse(XsErrno.EINVAL);
 }

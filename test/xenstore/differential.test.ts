@@ -89,6 +89,60 @@ describe.skipIf(UNAVAILABLE !== undefined)('differential: C xenstored 4.17 and o
     expect(shown(c[5])).toEqual(['getPerms n5|b7|w0|r3|n3|']);
   });
 
+  it('SET_PERMS: the owner (first entry) must be an existing domain, else ENOENT before the path is looked at; later entries may name any domain', async () => {
+    const c = await sameAsC(async (d) => {
+      await write(d, '/p', 'v');
+      for (const owner of ['n32752', 'n32767', 'n70000', 'n-5']) await send(d, T.setPerms, ['/p', owner]);
+      await send(d, T.setPerms, ['/missing', 'n70000']);
+      await send(d, T.setPerms, ['/bad//path', 'n-5']);
+      await send(d, T.setPerms, ['/p', 'n32751']);
+      await send(d, T.getPerms, ['/p']);
+      await send(d, T.setPerms, ['/p', 'n0', 'r-5', 'r70000', 'w32752', 'b32767', 'r-0']);
+      await send(d, T.getPerms, ['/p']);
+      await write(d, '/p/child', 'v');
+      await send(d, T.getPerms, ['/p/child']);
+    });
+    expect(shown(c[1])).toEqual(['error ENOENT|']);
+    expect(shown(c[10])).toEqual(['getPerms n0|r-5|r70000|w32752|b32767|r0|']);
+  });
+
+  it('special paths: GET_PERMS is EINVAL; SET_PERMS takes @introduceDomain and @releaseDomain only, and fires no watch', async () => {
+    const c = await sameAsC(async (d) => {
+      await send(d, T.watch, ['@introduceDomain', 'in'], { connection: 1 });
+      await send(d, T.watch, ['@releaseDomain', 'out'], { connection: 1 });
+      for (const path of ['@introduceDomain', '@releaseDomain', '@other', '@']) await send(d, T.getPerms, [path]);
+      await send(d, T.setPerms, ['@introduceDomain', 'n0', 'r5']);
+      await send(d, T.setPerms, ['@releaseDomain', 'n5']);
+      await send(d, T.setPerms, ['@releaseDomain', 'n70000']);
+      await send(d, T.setPerms, ['@introduceDomain', 'n0', 'bad']);
+      // C's set_perms_special refuses other names with EINVAL but does not set errno, and do_set_perms answers errno: whatever the
+      // last failed library call left there (0 makes C 4.17 abort). The GET_PERMS just before leaves EINVAL, the answer C means.
+      await send(d, T.getPerms, ['@other']);
+      await send(d, T.setPerms, ['@other', 'n0']);
+      await send(d, T.introduce, ['5', '1', '3']);
+      await send(d, T.release, ['5']);
+    });
+    expect(shown(c[2])).toEqual(['error EINVAL|']);
+    expect(shown(c[6])).toEqual(['setPerms OK|']);
+    expect(shown(c[11])).toEqual(['error EINVAL|']);
+  });
+
+  it('the store starts with /tool/xenstored, owned by dom0 with no access for others', async () => {
+    const c = await sameAsC(async (d) => {
+      await send(d, T.directory, ['/']);
+      await send(d, T.directory, ['/tool']);
+      await send(d, T.read, ['/tool']);
+      await send(d, T.read, ['/tool/xenstored']);
+      await send(d, T.directory, ['/tool/xenstored']);
+      for (const path of ['/', '/tool', '/tool/xenstored']) await send(d, T.getPerms, [path]);
+      await write(d, '/later', 'v');
+      await send(d, T.directory, ['/']);
+    });
+    expect(shown(c[0])).toEqual(['directory tool|']);
+    expect(shown(c[3])).toEqual(['read ']);
+    expect(shown(c[6])).toEqual(['getPerms n0|']);
+  });
+
   it('relative paths resolve under /local/domain/0, in requests and in watches', async () => {
     const c = await sameAsC(async (d) => {
       await send(d, T.watch, ['rel', 'relative token'], { connection: 1 });
@@ -222,6 +276,22 @@ describe.skipIf(UNAVAILABLE !== undefined)('differential: C xenstored 4.17 and o
     expect(shown(c[1])).toEqual(['error EEXIST|']);
   });
 
+  it('WATCH and UNWATCH take exactly a path and a token: a third string is EINVAL, bytes after the last NUL are ignored', async () => {
+    const c = await sameAsC(async (d) => {
+      await send(d, T.watch, '/x\0t\0extra\0');
+      await send(d, T.watch, '/x\0t\0\0');
+      await send(d, T.watch, '/p\0tok\0');
+      await send(d, T.unwatch, '/p\0tok\0x\0');
+      await send(d, T.unwatch, '/p\0tok\0\0');
+      await send(d, T.unwatch, '/p\0tok\0trailing bytes');
+      await send(d, T.watch, '/q\0tok\0trailing bytes');
+      await write(d, '/x', 'v');
+    });
+    expect(shown(c[0])).toEqual(['error EINVAL|']);
+    expect(shown(c[3])).toEqual(['error EINVAL|']);
+    expect(shown(c[5])).toEqual(['unwatch OK|']);
+  });
+
   it('RM fires the watches on the removed nodes and below them', async () => {
     await sameAsC(async (d) => {
       await write(d, '/a/b/c/d', 'v');
@@ -303,6 +373,29 @@ describe.skipIf(UNAVAILABLE !== undefined)('differential: C xenstored 4.17 and o
     });
   });
 
+  it('a committed transaction fires once per node it changed, for the subtree if any change was; a node it created and removed fires nothing', async () => {
+    const c = await sameAsC(async (d) => {
+      await write(d, '/a/b/c', 'v');
+      await send(d, T.watch, ['/a', 'top'], { connection: 1 });
+      await send(d, T.watch, ['/a/b/c', 'deep'], { connection: 1 });
+      await send(d, T.watch, ['/a/t1', 'exact'], { connection: 2 });
+      const twice = await startTransaction(d);
+      await write(d, '/a/t1', 'one', { txId: twice });
+      await write(d, '/a/t1', 'two', { txId: twice });
+      await send(d, T.setPerms, ['/a/t1', 'n0'], { txId: twice });
+      await send(d, T.transactionEnd, ['T'], { txId: twice });
+      const recreated = await startTransaction(d);
+      await send(d, T.rm, ['/a/b'], { txId: recreated });
+      await write(d, '/a/b/c', 'again', { txId: recreated });
+      await send(d, T.transactionEnd, ['T'], { txId: recreated });
+      const transient = await startTransaction(d);
+      await write(d, '/a/b/c/d', 'v', { txId: transient });
+      await send(d, T.rm, ['/a/b'], { txId: transient });
+      await send(d, T.transactionEnd, ['T'], { txId: transient });
+    });
+    expect(shown(c[8])).toEqual(['transactionEnd OK|', 'c1 watchEvent /a/t1|top|', 'c2 watchEvent /a/t1|exact|']);
+  });
+
   it('DIRECTORY_PART pages a directory too big for DIRECTORY, inside and outside transactions', async () => {
     await sameAsC(async (d) => {
       for (let start = 0; start < 300; start += 100) {
@@ -343,6 +436,26 @@ describe.skipIf(UNAVAILABLE !== undefined)('differential: C xenstored 4.17 and o
     });
     expect(shown(c[4])).toEqual(['introduce OK|', 'c1 watchEvent @introduceDomain|in|']);
     expect(shown(c[11])).toEqual(['release OK|', 'c1 watchEvent @releaseDomain|out|']);
+  });
+
+  it('RESUME and SET_TARGET: only for domains xenstored serves (ENOENT otherwise); RESUME never for dom0', async () => {
+    const c = await sameAsC(async (d) => {
+      for (const type of [T.resume, T.setTarget]) {
+        for (const payload of [['5'], ['5', '6'], [], ['x'], ['0'], ['0', '0'], '5']) await send(d, type, payload);
+      }
+      await send(d, T.introduce, ['5', '1', '3']);
+      await send(d, T.introduce, ['6', '1', '3']);
+      for (const payload of [['5'], ['6'], ['7'], ['32752'], ['5', '6']]) await send(d, T.resume, payload);
+      for (const payload of [['5', '6'], ['5', '7'], ['7', '5'], ['5', '0'], ['0', '5'], ['5', '6', 'extra'], ['5', '32752']]) await send(d, T.setTarget, payload);
+      // (C keeps a domain that is some domain's target connected through RELEASE, so the release is of another one.)
+      await send(d, T.introduce, ['8', '1', '3']);
+      await send(d, T.release, ['8']);
+      await send(d, T.resume, ['8']);
+      await send(d, T.setTarget, ['5', '8']);
+    });
+    expect(shown(c[0])).toEqual(['error ENOENT|']);
+    expect(shown(c[16])).toEqual(['resume OK|']);
+    expect(shown(c[21])).toEqual(['setTarget OK|']);
   });
 });
 

@@ -93,6 +93,23 @@ export const DIVERGENT_REPLIES: Readonly<Record<string, DivergentReply>> = {
     c: { type: 'setPerms', payload: 'OK\0' },
     ours: error('EINVAL'),
   },
+  permissionDomidBeyondCInt: {
+    reason: `${LENIENT_NUMBERS}; a permission's id is a C int in xenstored, so 4294967296 wraps to dom0 and C makes dom0 the owner, which we refuse`,
+    setup: [{ type: XsMessageType.write, payload: '/p\0' }],
+    request: { type: XsMessageType.setPerms, payload: ['/p', 'n4294967296'] },
+    c: { type: 'setPerms', payload: 'OK\0' },
+    ours: error('EINVAL'),
+  },
+  permissionWithOctalDomid: {
+    reason: `${LENIENT_NUMBERS}; strtol's base 0 also reads a leading 0 as octal, so C takes "r010" for domain 8 where we read domain 10`,
+    setup: [
+      { type: XsMessageType.write, payload: '/p\0' },
+      { type: XsMessageType.setPerms, payload: ['/p', 'n0', 'r010'] },
+    ],
+    request: { type: XsMessageType.getPerms, payload: ['/p'] },
+    c: { type: 'getPerms', payload: 'n0\0r8\0' },
+    ours: { type: 'getPerms', payload: 'n0\0r10\0' },
+  },
   introduceDomidBeyondRange: {
     reason: 'domain ids are 16 bits; C truncates nothing and introduces "domain 70000", we refuse it with EINVAL',
     request: { type: XsMessageType.introduce, payload: ['70000', '1', '3'] },
