@@ -11,6 +11,8 @@ export interface ServiceFacts {
 /** The moment a service VM's instance (and whatever an attacker planted in it) was gone. */
 export interface InstanceEnd {
   at: number;
+  /** `at` as the record wrote it (ISO 8601), so that answers need not format it again. */
+  iso: string;
   /** `rolled back (timer)`, `destroyed`, ... */
   how: string;
 }
@@ -22,6 +24,9 @@ export interface DependencyInterval {
   via: DependencyVia;
   from: number;
   to: number | null;
+  /** `from` and `to` as the records wrote them (ISO 8601). */
+  fromIso: string;
+  toIso: string | null;
 }
 
 /** The requests one principal sent that others accepted: times (sorted) and who accepted each. */
@@ -65,13 +70,13 @@ export class AuditIndex {
         this.addServices(record.data['services']);
         break;
       case AuditKind.rollback:
-        insertSorted(listOf(this.instanceEnds, record.component), { at, how: `rolled back (${String(record.data['cause'] ?? 'unknown cause')})` }, endTime);
+        insertSorted(listOf(this.instanceEnds, record.component), { at, iso: record.at, how: `rolled back (${String(record.data['cause'] ?? 'unknown cause')})` }, endTime);
         break;
       case AuditKind.lifecycle:
-        if (INSTANCE_GONE.has(String(record.data['to']))) insertSorted(listOf(this.instanceEnds, record.component), { at, how: String(record.data['to']) }, endTime);
+        if (INSTANCE_GONE.has(String(record.data['to']))) insertSorted(listOf(this.instanceEnds, record.component), { at, iso: record.at, how: String(record.data['to']) }, endTime);
         break;
       case AuditKind.dependency:
-        this.addDependency(record.data as unknown as DependencyEdge, at);
+        this.addDependency(record.data as unknown as DependencyEdge, at, record.at);
         break;
       case AuditKind.request:
         this.addRequest(record.data as unknown as RequestAccepted, at);
@@ -115,16 +120,17 @@ export class AuditIndex {
     for (const service of services as ServiceOnRecord[]) this.services.set(service.id, { role: service.role, recoveryBox: service.recoveryBox ?? [] });
   }
 
-  private addDependency(edge: DependencyEdge, at: number): void {
+  private addDependency(edge: DependencyEdge, at: number, iso: string): void {
     const key = dependencyKey(edge);
     const open = this.openDependencies.get(key);
     if (edge.edge === DependencyChange.start) {
       if (open !== undefined) return;
-      const interval: DependencyInterval = { guest: edge.guest, service: edge.service, via: edge.via, from: at, to: null };
+      const interval: DependencyInterval = { guest: edge.guest, service: edge.service, via: edge.via, from: at, to: null, fromIso: iso, toIso: null };
       this.openDependencies.set(key, interval);
       insertSorted(listOf(this.dependencies, edge.service), interval, (i) => i.from);
     } else if (open !== undefined) {
       open.to = at;
+      open.toIso = iso;
       this.openDependencies.delete(key);
     }
   }

@@ -27,9 +27,19 @@ export interface CompromisedComponent {
   windows: ExposedInterval[];
 }
 
-export interface GuestExposure extends ExposedInterval {
+/**
+ * One reason a guest was exposed. The chain of reasons is the compromised service's window's
+ * `because` (`window` indexes `compromised[service].windows`), then this `because`: answers
+ * with tens of thousands of guests share their windows' chains instead of repeating them.
+ */
+export interface GuestExposure {
   service: string;
   via: DependencyVia;
+  window: number;
+  from: string;
+  to: string;
+  open: boolean;
+  because: string;
 }
 
 export interface ExposureAnswer {
@@ -43,6 +53,12 @@ export interface ExposureAnswer {
   guests: Array<{ guest: string; exposures: GuestExposure[] }>;
 }
 
+/** The whole chain of reasons behind one guest exposure, from the question to the guest. */
+export function reasonChain(answer: ExposureAnswer, exposure: GuestExposure): string[] {
+  const window = answer.compromised.find((c) => c.component === exposure.service)?.windows[exposure.window];
+  return [...(window?.because ?? []), exposure.because];
+}
+
 export class ExposureWindowError extends XoarError {
   constructor(since: Date, until: Date) {
     super('audit-invalid-window', `the exposure window ends (${until.toISOString()}) before it begins (${since.toISOString()})`, {
@@ -54,9 +70,15 @@ export class ExposureWindowError extends XoarError {
 /** Roles whose state outlives a rollback (the rollback restores the snapshot, the state is handed over). */
 const KEEPS_STATE_ROLE = 'xenstore-state';
 
+/** A time in ms and as ISO 8601 (formatting is the costly part of a large answer: done once a time). */
+interface Instant {
+  ms: number;
+  iso: string;
+}
+
 interface Window {
-  from: number;
-  to: number;
+  from: Instant;
+  to: Instant;
   open: boolean;
   because: string[];
 }
@@ -71,116 +93,127 @@ interface Window {
  * happens at the very instant a window ends is outside it. Pure.
  */
 export function exposure(index: AuditIndex, question: ExposureQuestion): ExposureAnswer {
-  const since = question.since.getTime();
-  const horizon = (question.until ?? question.now).getTime();
-  if (horizon < since) throw new ExposureWindowError(question.since, question.until ?? question.now);
+  const since = instant(question.since.getTime());
+  const horizon = instant((question.until ?? question.now).getTime());
+  if (horizon.ms < since.ms) throw new ExposureWindowError(question.since, question.until ?? question.now);
   const windows = new Map<string, Window[]>();
-  const pending = [{ component: question.component, at: since, because: [`${question.component} was compromised at ${iso(since)}`] }];
+  const pending = [{ component: question.component, at: since, because: [`${question.component} was compromised at ${since.iso}`] }];
   for (let next = takeEarliest(pending); next !== undefined; next = takeEarliest(pending)) {
     const known = windows.get(next.component) ?? [];
-    if (known.some((window) => covers(window, next.at))) continue;
+    if (known.some((window) => covers(window, next.at.ms))) continue;
     const window = compromiseWindow(index, next.component, next.at, horizon, next.because);
     windows.set(next.component, [...known, window]);
     pending.push(...requestsAccepted(index, next.component, window, horizon));
   }
   return {
     component: question.component,
-    since: iso(since),
-    horizon: iso(horizon),
+    since: since.iso,
+    horizon: horizon.iso,
     compromised: [...windows].map(([component, list]) => ({ component, role: index.services.get(component)?.role ?? null, windows: list.map(interval) })),
     guests: guestExposures(index, windows, horizon),
   };
 }
 
-function compromiseWindow(index: AuditIndex, component: string, from: number, horizon: number, because: string[]): Window {
+function compromiseWindow(index: AuditIndex, component: string, from: Instant, horizon: Instant, because: string[]): Window {
   const facts = index.services.get(component);
-  const upTo = `compromised up to ${iso(horizon)} and on`;
+  const upTo = `compromised up to ${horizon.iso} and on`;
   const open = (why: string): Window => ({ from, to: horizon, open: true, because: [...because, why] });
   if (facts === undefined) return open(`${component} has no role on record (no host record lists it): taken to keep state across rollbacks, ${upTo}`);
   if (facts.role === KEEPS_STATE_ROLE) return open(`${component} keeps its state across rollbacks (role ${facts.role}): ${upTo}`);
   if (facts.recoveryBox.length > 0) return open(`${component} hands its recovery box (${facts.recoveryBox.join(', ')}) to each fresh instance: ${upTo}`);
   const ends = index.instanceEnds.get(component) ?? [];
-  const end = ends[firstAfter(ends, from, (e) => e.at)];
-  if (end === undefined || end.at > horizon) return open(`${component} was not rolled back by ${iso(horizon)}: still compromised then`);
-  return { from, to: end.at, open: false, because: [...because, `${component} was ${end.how} at ${iso(end.at)}: what was planted in it is gone`] };
+  const end = ends[firstAfter(ends, from.ms, (e) => e.at)];
+  if (end === undefined || end.at > horizon.ms) return open(`${component} was not rolled back by ${horizon.iso}: still compromised then`);
+  return { from, to: { ms: end.at, iso: end.iso }, open: false, because: [...because, `${component} was ${end.how} at ${end.iso}: what was planted in it is gone`] };
 }
 
 /** The first request each service accepted from `component` in its window, and again after each of that service's own windows ends. */
-function requestsAccepted(index: AuditIndex, component: string, window: Window, horizon: number): Array<{ component: string; at: number; because: string[] }> {
+function requestsAccepted(index: AuditIndex, component: string, window: Window, horizon: Instant): Array<{ component: string; at: Instant; because: string[] }> {
   const series = index.requests.get(component);
   if (series === undefined) return [];
-  const found: Array<{ component: string; at: number; because: string[] }> = [];
+  const found: Array<{ component: string; at: Instant; because: string[] }> = [];
   const compromisedUntil = new Map<string, number>();
-  for (let i = firstAtOrAfter(series.at, window.from, (t) => t); i < series.at.length; i++) {
-    const at = series.at[i] as number;
-    if (at >= window.to) break;
+  for (let i = firstAtOrAfter(series.at, window.from.ms, (t) => t); i < series.at.length; i++) {
+    const ms = series.at[i] as number;
+    if (ms >= window.to.ms) break;
     const to = series.to[i] as string;
-    if (at < (compromisedUntil.get(to) ?? -Infinity)) continue;
-    const because = [...window.because, `${to} accepted a request from ${component} at ${iso(at)}`];
+    if (ms < (compromisedUntil.get(to) ?? -Infinity)) continue;
+    const at = instant(ms);
+    const because = [...window.because, `${to} accepted a request from ${component} at ${at.iso}`];
     found.push({ component: to, at, because });
     const reached = compromiseWindow(index, to, at, horizon, because);
-    compromisedUntil.set(to, reached.open ? Infinity : reached.to);
+    compromisedUntil.set(to, reached.open ? Infinity : reached.to.ms);
   }
   return found;
 }
 
-function guestExposures(index: AuditIndex, windows: Map<string, Window[]>, horizon: number): ExposureAnswer['guests'] {
+function guestExposures(index: AuditIndex, windows: Map<string, Window[]>, horizon: Instant): ExposureAnswer['guests'] {
   const byGuest = new Map<string, GuestExposure[]>();
   for (const [service, list] of windows) {
     const dependencies = index.dependencies.get(service) ?? [];
-    for (const window of list) {
+    list.forEach((window, number) => {
       for (const dependency of dependencies) {
-        if (dependency.from >= window.to) break;
-        const exposed = dependency.via === DependencyVia.builder ? builtWhileCompromised(dependency, window, horizon) : reliedOnWhileCompromised(dependency, window, horizon);
-        if (exposed !== undefined) listOf(byGuest, dependency.guest).push({ service, via: dependency.via, ...exposed });
+        if (dependency.from >= window.to.ms) break;
+        const exposed = dependency.via === DependencyVia.builder ? builtWhileCompromised(dependency, window, number, horizon) : reliedOnWhileCompromised(dependency, window, number, horizon);
+        if (exposed !== undefined) listOf(byGuest, dependency.guest).push(exposed);
       }
-    }
+    });
   }
   return [...byGuest]
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([guest, exposures]) => ({ guest, exposures: exposures.sort((a, b) => a.from.localeCompare(b.from) || a.service.localeCompare(b.service)) }));
+    .sort(([a], [b]) => compare(a, b))
+    .map(([guest, exposures]) => ({ guest, exposures: exposures.sort((a, b) => compare(a.from, b.from) || compare(a.service, b.service)) }));
 }
 
-function reliedOnWhileCompromised(dependency: DependencyInterval, window: Window, horizon: number): ExposedInterval | undefined {
+function reliedOnWhileCompromised(dependency: DependencyInterval, window: Window, number: number, horizon: Instant): GuestExposure | undefined {
   const ends = dependency.to ?? Infinity;
-  if (ends <= window.from) return undefined;
-  const to = Math.min(ends, window.to);
-  const until = dependency.to === null ? 'on' : `to ${iso(dependency.to)}`;
+  if (ends <= window.from.ms) return undefined;
+  const until = dependency.toIso === null ? 'on' : `to ${dependency.toIso}`;
   return {
-    from: iso(Math.max(dependency.from, window.from)),
-    to: iso(to),
-    open: window.open && ends > horizon,
-    because: [...window.because, `${dependency.guest} relied on ${dependency.service} via ${dependency.via} from ${iso(dependency.from)} ${until}`],
+    service: dependency.service,
+    via: dependency.via,
+    window: number,
+    from: dependency.from > window.from.ms ? dependency.fromIso : window.from.iso,
+    to: ends < window.to.ms ? (dependency.toIso as string) : window.to.iso,
+    open: window.open && ends > horizon.ms,
+    because: `${dependency.guest} relied on ${dependency.service} via ${dependency.via} from ${dependency.fromIso} ${until}`,
   };
 }
 
-function builtWhileCompromised(dependency: DependencyInterval, window: Window, horizon: number): ExposedInterval | undefined {
-  if (dependency.from < window.from) return undefined;
+function builtWhileCompromised(dependency: DependencyInterval, window: Window, number: number, horizon: Instant): GuestExposure | undefined {
+  if (dependency.from < window.from.ms) return undefined;
   const ends = dependency.to ?? Infinity;
-  const life = dependency.to === null ? 'its whole life, and it is still running' : `its whole life, until it was destroyed at ${iso(dependency.to)}`;
+  const life = dependency.toIso === null ? 'its whole life, and it is still running' : `its whole life, until it was destroyed at ${dependency.toIso}`;
   return {
-    from: iso(dependency.from),
-    to: iso(Math.min(ends, horizon)),
-    open: ends > horizon,
-    because: [...window.because, `${dependency.guest} was built by ${dependency.service} at ${iso(dependency.from)}, while it was compromised: exposed for ${life}`],
+    service: dependency.service,
+    via: dependency.via,
+    window: number,
+    from: dependency.fromIso,
+    to: ends < horizon.ms ? (dependency.toIso as string) : horizon.iso,
+    open: ends > horizon.ms,
+    because: `${dependency.guest} was built by ${dependency.service} at ${dependency.fromIso}, while it was compromised: exposed for ${life}`,
   };
 }
 
-function covers(window: Window, at: number): boolean {
-  return window.from <= at && at < window.to;
+/** Code-unit order: ISO times sort chronologically, names the same on every machine. */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function takeEarliest<T extends { at: number }>(pending: T[]): T | undefined {
+function covers(window: Window, ms: number): boolean {
+  return window.from.ms <= ms && ms < window.to.ms;
+}
+
+function takeEarliest<T extends { at: Instant }>(pending: T[]): T | undefined {
   if (pending.length === 0) return undefined;
   let earliest = 0;
   pending.forEach((item, i) => {
-    if (item.at < (pending[earliest] as T).at) earliest = i;
+    if (item.at.ms < (pending[earliest] as T).at.ms) earliest = i;
   });
   return pending.splice(earliest, 1)[0];
 }
 
 function interval(window: Window): ExposedInterval {
-  return { from: iso(window.from), to: iso(window.to), open: window.open, because: window.because };
+  return { from: window.from.iso, to: window.to.iso, open: window.open, because: window.because };
 }
 
 function listOf<T>(map: Map<string, T[]>, key: string): T[] {
@@ -189,6 +222,6 @@ function listOf<T>(map: Map<string, T[]>, key: string): T[] {
   return list;
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
+function instant(ms: number): Instant {
+  return { ms, iso: new Date(ms).toISOString() };
 }

@@ -25,22 +25,19 @@ export interface TimelineEntry {
 export function guestTimeline(index: AuditIndex, guest: string): TimelineEntry[] {
   const entries: Array<TimelineEntry & { ms: number }> = [];
   for (const [service, intervals] of index.dependencies) {
-    for (const { guest: who, via, from, to } of intervals) {
+    for (const { guest: who, via, from, to, fromIso, toIso } of intervals) {
       if (who !== guest) continue;
-      entries.push({ ms: from, at: iso(from), event: TimelineEvent.start, service, via });
-      if (to !== null) entries.push({ ms: to, at: iso(to), event: TimelineEvent.stop, service, via });
+      entries.push({ ms: from, at: fromIso, event: TimelineEvent.start, service, via });
+      if (to !== null && toIso !== null) entries.push({ ms: to, at: toIso, event: TimelineEvent.stop, service, via });
       if (via === DependencyVia.builder) continue;
       const ends = index.instanceEnds.get(service) ?? [];
       for (let i = firstAfter(ends, from, (e) => e.at); i < ends.length; i++) {
         const end = ends[i];
         if (end === undefined || (to !== null && end.at >= to)) break;
-        entries.push({ ms: end.at, at: iso(end.at), event: TimelineEvent.serviceEnded, service, via, how: end.how });
+        entries.push({ ms: end.at, at: end.iso, event: TimelineEvent.serviceEnded, service, via, how: end.how });
       }
     }
   }
   return entries.sort((a, b) => a.ms - b.ms).map(({ ms: _ms, ...entry }) => entry);
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}

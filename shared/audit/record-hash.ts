@@ -17,14 +17,18 @@ export function recordHash(record: AuditRecord): string {
   return createHash('sha256').update(canonicalBytes(record)).digest('hex');
 }
 
-function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, member: unknown) => (isPlainObject(member) ? sortedKeys(member) : member));
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function sortedKeys(object: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.keys(object).sort().map((key) => [key, object[key]]));
+/** JSON.stringify's output with every object's keys in sorted order (members that stringify to nothing are left out). */
+function canonicalJson(value: object): string;
+function canonicalJson(value: unknown): string | undefined;
+function canonicalJson(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  const toJSON = (value as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return canonicalJson(toJSON.call(value));
+  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item) ?? 'null').join(',')}]`;
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const member = canonicalJson((value as Record<string, unknown>)[key]);
+    if (member !== undefined) members.push(`${JSON.stringify(key)}:${member}`);
+  }
+  return `{${members.join(',')}}`;
 }

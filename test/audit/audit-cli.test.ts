@@ -52,9 +52,14 @@ describe('xoar audit against a host audit stream, as the auditor', () => {
     nc = await connectAs({ url: server.url, principal: supervisor.name, seed: supervisor.seed });
     before = new Date(Date.now() - 1000).toISOString();
     const log = await AuditLog.open(nc, HOST);
+    /** Each record a few milliseconds after the one before, so that no two share a time stamp. */
+    const apart = () => new Promise((resolve) => setTimeout(resolve, 5));
     await log.append('host', 'supervisor', { event: 'booting', services: [{ id: 'blk', role: 'block' }] });
+    await apart();
     await log.appendDependency({ guest: 'g1', service: 'blk', via: 'device', edge: 'start' });
+    await apart();
     await log.append('rollback', 'blk', { cause: 'timer' });
+    await apart();
     await log.appendDependency({ guest: 'g1', service: 'blk', via: 'device', edge: 'stop' });
   });
   afterAll(async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AuditIndex, type AuditIndexJson } from '../../shared/audit/audit-index.js';
-import { exposure, ExposureWindowError } from '../../shared/audit/exposure.js';
+import { exposure, ExposureWindowError, type GuestExposure, reasonChain } from '../../shared/audit/exposure.js';
 import { at, ChainedLog, t } from './support/chained-log.js';
 
 const SERVICES = [
@@ -33,7 +33,7 @@ describe('exposure: who was exposed while a component was compromised', () => {
       guests: [
         {
           guest: 'guest-a',
-          exposures: [{ service: 'blk-a', via: 'device', from: t(150), to: t(200), open: false, because: [...window, relied('guest-a', 'blk-a', 'device', 10)] }],
+          exposures: [{ service: 'blk-a', via: 'device', window: 0, from: t(150), to: t(200), open: false, because: relied('guest-a', 'blk-a', 'device', 10) }],
         },
       ],
     });
@@ -53,9 +53,10 @@ describe('exposure: who was exposed while a component was compromised', () => {
     const toUntil = exposure(index, { component: 'net', since: at(100), until: at(300), now: NOW });
     expect(toUntil.horizon).toBe(t(300));
     expect(toUntil.guests).toEqual([
-      { guest: 'guest-b', exposures: [{ service: 'net', via: 'device', from: t(100), to: t(300), open: true, because: [compromised('net', 100), notRolledBack(300), relied('guest-b', 'net', 'device', 50, 400)] }] },
-      { guest: 'guest-c', exposures: [{ service: 'net', via: 'device', from: t(100), to: t(300), open: true, because: [compromised('net', 100), notRolledBack(300), relied('guest-c', 'net', 'device', 60)] }] },
+      { guest: 'guest-b', exposures: [{ service: 'net', via: 'device', window: 0, from: t(100), to: t(300), open: true, because: relied('guest-b', 'net', 'device', 50, 400) }] },
+      { guest: 'guest-c', exposures: [{ service: 'net', via: 'device', window: 0, from: t(100), to: t(300), open: true, because: relied('guest-c', 'net', 'device', 60) }] },
     ]);
+    expect(reasonChain(toUntil, toUntil.guests[0]?.exposures[0] as GuestExposure)).toEqual([compromised('net', 100), notRolledBack(300), relied('guest-b', 'net', 'device', 50, 400)]);
   });
 
   it('a compromised builder exposes the guests it built while compromised, for their whole life, and no others', () => {
@@ -67,7 +68,9 @@ describe('exposure: who was exposed while a component was compromised', () => {
       .relies('g-after', 'builder', 'builder', 200)
       .index();
     const window = [compromised('builder', 110), rolledBack('builder', 200, 'request')];
-    expect(exposure(index, { component: 'builder', since: at(110), now: NOW }).guests).toEqual([
+    const answer = exposure(index, { component: 'builder', since: at(110), now: NOW });
+    expect(answer.compromised).toEqual([{ component: 'builder', role: 'builder', windows: [{ from: t(110), to: t(200), open: false, because: window }] }]);
+    expect(answer.guests).toEqual([
       {
         guest: 'g-destroyed',
         exposures: [
@@ -77,7 +80,8 @@ describe('exposure: who was exposed while a component was compromised', () => {
             from: t(120),
             to: t(500),
             open: false,
-            because: [...window, `g-destroyed was built by builder at ${t(120)}, while it was compromised: exposed for its whole life, until it was destroyed at ${t(500)}`],
+            window: 0,
+            because: `g-destroyed was built by builder at ${t(120)}, while it was compromised: exposed for its whole life, until it was destroyed at ${t(500)}`,
           },
         ],
       },
@@ -90,7 +94,8 @@ describe('exposure: who was exposed while a component was compromised', () => {
             from: t(150),
             to: t(1000),
             open: true,
-            because: [...window, `g-running was built by builder at ${t(150)}, while it was compromised: exposed for its whole life, and it is still running`],
+            window: 0,
+            because: `g-running was built by builder at ${t(150)}, while it was compromised: exposed for its whole life, and it is still running`,
           },
         ],
       },
@@ -120,8 +125,8 @@ describe('exposure: who was exposed while a component was compromised', () => {
         {
           guest: 'g1',
           exposures: [
-            { service: 'xs-logic', via: 'xenstore', from: t(110), to: t(200), open: false, because: [...logic, relied('g1', 'xs-logic', 'xenstore', 0)] },
-            { service: 'xs-state', via: 'xenstore', from: t(120), to: t(1000), open: true, because: [...state, relied('g1', 'xs-state', 'xenstore', 0)] },
+            { service: 'xs-logic', via: 'xenstore', window: 0, from: t(110), to: t(200), open: false, because: relied('g1', 'xs-logic', 'xenstore', 0) },
+            { service: 'xs-state', via: 'xenstore', window: 0, from: t(120), to: t(1000), open: true, because: relied('g1', 'xs-state', 'xenstore', 0) },
           ],
         },
       ],
@@ -210,8 +215,12 @@ describe('exposure: who was exposed while a component was compromised', () => {
         ],
       },
     ]);
-    expect(answer.guests.map((g) => [g.guest, g.exposures.map((e) => [e.from, e.to, e.because.at(-1)])])).toEqual([
-      ['g-built', [[t(155), t(600), `g-built was built by builder at ${t(155)}, while it was compromised: exposed for its whole life, until it was destroyed at ${t(600)}`]]],
+    expect(answer.guests.map((g) => [g.guest, g.exposures.map((e) => [e.from, e.to, e.window])])).toEqual([['g-built', [[t(155), t(600), 0]]]]);
+    expect(reasonChain(answer, answer.guests[0]?.exposures[0] as GuestExposure)).toEqual([
+      ...toolstack,
+      `builder accepted a request from toolstack at ${t(150)}`,
+      rolledBack('builder', 160, 'request'),
+      `g-built was built by builder at ${t(155)}, while it was compromised: exposed for its whole life, until it was destroyed at ${t(600)}`,
     ]);
   });
 

@@ -1,5 +1,5 @@
 import type { AuditRecord } from '../../../shared/audit/audit-record.js';
-import type { ExposedInterval, ExposureAnswer } from '../../../shared/audit/exposure.js';
+import type { ExposureAnswer } from '../../../shared/audit/exposure.js';
 import type { ChainReport } from '../../../shared/audit/verify-chain.js';
 
 /** One record a line: `seq n time kind component data`. */
@@ -19,19 +19,21 @@ export function chainReportText(host: string, report: ChainReport): string {
 export function exposureText(answer: ExposureAnswer): string {
   const lines = [`${answer.component} compromised from ${answer.since}, asked up to ${answer.horizon}:`, '', 'compromised:'];
   for (const { component, role, windows } of answer.compromised) {
-    for (const window of windows) lines.push(`  ${component} (${role ?? 'role unknown'})  ${span(window)}`, ...reasons(window));
+    windows.forEach((window, i) => lines.push(`  ${component} (${role ?? 'role unknown'}) window ${i + 1}: ${span(window)}`, ...reasons(window.because)));
   }
   lines.push('', answer.guests.length === 0 ? 'no guest exposed' : 'guests exposed:');
   for (const { guest, exposures } of answer.guests) {
-    for (const exposure of exposures) lines.push(`  ${guest} via ${exposure.service} (${exposure.via})  ${span(exposure)}`, ...reasons(exposure));
+    for (const exposure of exposures) {
+      lines.push(`  ${guest} via ${exposure.service} (${exposure.via})  ${span(exposure)}`, `      because ${exposure.because}`, `            ↳ while ${exposure.service} was compromised (its window ${exposure.window + 1} above)`);
+    }
   }
   return lines.join('\n');
 }
 
-function span(interval: ExposedInterval): string {
+function span(interval: { from: string; to: string; open: boolean }): string {
   return `${interval.from} → ${interval.to}${interval.open ? ' and on' : ''}`;
 }
 
-function reasons(interval: ExposedInterval): string[] {
-  return interval.because.map((step, i) => `      ${i === 0 ? 'because' : '      ↳'} ${step}`);
+function reasons(because: string[]): string[] {
+  return because.map((step, i) => `      ${i === 0 ? 'because' : '      ↳'} ${step}`);
 }
