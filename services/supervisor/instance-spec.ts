@@ -32,7 +32,7 @@ function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly S
     case Role.pciConfig:
       return { pci: policy.pci, policySource: policy.source, services: policy.services.map(({ id, devices }) => ({ id, devices })) };
     case Role.xenstoreLogic:
-      return { stateService: used.find(({ role }) => role === Role.xenstoreState)?.id };
+      return { stateService: used.find(({ role }) => role === Role.xenstoreState)?.id, quotas: policy.xenstore.quotas };
     case Role.block:
     case Role.network:
       return { devices: service.devices };

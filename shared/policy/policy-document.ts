@@ -1,3 +1,4 @@
+import type { XenstoreQuotas } from '../xenstore/quotas.js';
 import type { Role } from './types.js';
 
 /**
@@ -24,5 +25,6 @@ export interface HostPolicyDocument {
     within?: string;
     backoff?: { initial?: string; max?: string };
   };
+  xenstore?: { quotas?: Partial<XenstoreQuotas> };
   services: ServiceDocument[];
 }

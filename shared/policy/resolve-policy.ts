@@ -1,4 +1,5 @@
 import { dirname, resolve } from 'node:path';
+import { DEFAULT_XENSTORE_QUOTAS } from '../xenstore/quotas.js';
 import { parseDuration } from './duration.js';
 import type { HostPolicyDocument, RestartDocument } from './policy-document.js';
 import { policyDefaults } from './policy-defaults.js';
@@ -23,6 +24,7 @@ export function resolvePolicy(document: HostPolicyDocument, file: string): HostP
       backoffInitialMs: parseDuration(backoff.initial ?? policyDefaults.restartBudget.backoff.initial),
       backoffMaxMs: parseDuration(backoff.max ?? policyDefaults.restartBudget.backoff.max),
     },
+    xenstore: { quotas: { ...DEFAULT_XENSTORE_QUOTAS, ...document.xenstore?.quotas } },
     services: document.services.map((service) => ({
       id: service.id,
       role: service.role,

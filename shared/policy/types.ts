@@ -1,3 +1,5 @@
+import type { XenstoreQuotas } from '../xenstore/quotas.js';
+
 /**
  * The host policy, version 1: which service VMs a host runs, how they restart and which
  * devices they drive. `policies/schema/host-policy.schema.json` describes the same shape
@@ -53,6 +55,8 @@ export interface HostPolicy {
   pci: PciSource;
   watchdog: Watchdog;
   restartBudget: RestartBudget;
+  /** XenStore quotas for unprivileged domains: xenstored's defaults, overridden by the policy. */
+  xenstore: { quotas: XenstoreQuotas };
   services: ServicePolicy[];
   /** The file the policy was loaded from, for error messages. */
   source: string;

@@ -20,6 +20,11 @@ export interface AppendRequest {
 
 /** Loading the image can take a while for a large tree. */
 const TAKE_OVER_TIMEOUT_MS = 30_000;
+/**
+ * An append lost in transit (the broker drops messages while it reloads its permissions) is
+ * sent again after this long; a repeated batch is applied once.
+ */
+const APPEND_TIMEOUT_MS = 1_000;
 
 /** XenStore-State as a StateWriter, reached over the bus from XenStore-Logic. */
 export function busStateWriter(nc: NatsConnection, host: string, stateService: string): StateWriter {
@@ -30,7 +35,7 @@ export function busStateWriter(nc: NatsConnection, host: string, stateService: s
     },
     append(epoch, batch, commits) {
       const body: AppendRequest = { epoch, batch, commits: commits.map(encodeCommit) };
-      return request<BatchOutcome>(nc, subjects.rpc(host, stateService, XenstoreStateOp.append), body);
+      return request<BatchOutcome>(nc, subjects.rpc(host, stateService, XenstoreStateOp.append), body, APPEND_TIMEOUT_MS);
     },
   };
 }

@@ -1,9 +1,10 @@
 import { XenstoreConnection } from './connection.js';
-import { introduce, isDomainIntroduced, getDomainPath, release, SpecialWatchPath } from './domain-operations.js';
+import { introduce, isDomainIntroduced, getDomainPath, release, resume, setTarget, SpecialWatchPath } from './domain-operations.js';
 import { isRefusal, XsErrno } from './errno.js';
 import { XsMessageType } from './message-type.js';
 import { directory, directoryPart, getPerms, mkdir, read, rm, setPerms, write } from './node-operations.js';
 import type { Operation, OperationSuccess } from './operation.js';
+import { baseName, isSpecialPath, parentPath } from './path.js';
 import { nulTerminated } from './payload.js';
 import { isPrivileged, PRIVILEGED_DOMID, rightsOf, XsAccess } from './permissions.js';
 import { DEFAULT_XENSTORE_QUOTAS } from './quotas.js';
@@ -84,18 +85,24 @@ export class XenstoreLogic {
       [XsMessageType.introduce, introduce],
       [XsMessageType.release, release],
       [XsMessageType.isDomainIntroduced, isDomainIntroduced],
+      [XsMessageType.resume, resume],
+      [XsMessageType.setTarget, setTarget],
     ]);
   }
 
   /**
-   * Opens the logic over `state`, creating the root and the special watch nodes if missing, and
+   * Opens the logic over `state`, creating the root, /tool/xenstored (as C xenstored starts with) and
+   * the special watch nodes if missing, and
    * takes over the sessions recorded there.
    */
   static async open(options: XenstoreLogicOptions): Promise<XenstoreLogic> {
-    const basics = ['/', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain];
+    const basics = ['/', '/tool', '/tool/xenstored', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain];
     const view = new TreeView(options.state);
     for (const path of basics) {
-      if (!(await view.read(path))) await view.put(path, { value: new Uint8Array(0), perms: [{ domid: PRIVILEGED_DOMID, access: XsAccess.none }], children: [] });
+      if (await view.read(path)) continue;
+      await view.put(path, { value: new Uint8Array(0), perms: [{ domid: PRIVILEGED_DOMID, access: XsAccess.none }], children: [] });
+      const parent = path === '/' || isSpecialPath(path) ? undefined : await view.read(parentPath(path));
+      if (parent) await view.put(parentPath(path), { ...parent, children: [...parent.children, baseName(path)] });
     }
     await options.state.commit(view.toCommit());
     const logic = new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas });
