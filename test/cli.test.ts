@@ -61,6 +61,7 @@ describe('the xoar CLI against a running host', () => {
     const status = xoar(stateDir, 'host', 'status');
     expect(status.stdout).toMatch(/SERVICE\s+ROLE\s+STATE\s+PID/);
     expect(status.stdout).toMatch(/net\s+network\s+running/);
+    expect(status.stdout).toMatch(/^XenStore socket: .*xenstored\/socket/m);
   });
 
   it('service restart rolls a service back and reports the new instance', () => {
@@ -74,6 +75,31 @@ describe('the xoar CLI against a running host', () => {
     expect(restart.code).toBe(2);
     expect(restart.stderr).toContain('has no service VM "nope"');
     expect(restart.stderr).toContain('known service VMs: boot, pci, xs-state');
+  });
+
+  it('xs write, read, ls and rm go through the XenStore socket that host status names', () => {
+    const socket = xoar(stateDir, 'host', 'status', '--json').json()['xenstore']['socket'] as string;
+    expect(xoar(stateDir, 'xs', 'write', '/cli/name', 'guest one').code).toBe(0);
+    expect(xoar(stateDir, 'xs', 'read', '/cli/name', '--json').json()).toEqual({ path: '/cli/name', value: 'guest one' });
+    expect(spawnSync('xenstore-read', ['/cli/name'], { env: { ...ENV, XENSTORED_PATH: socket }, encoding: 'utf8' }).stdout).toBe('guest one\n');
+    const listed = xoar(stateDir, 'xs', 'ls', '/cli', '--json').json();
+    expect(listed).toMatchObject({ path: '/cli', children: [{ path: '/cli/name', value: 'guest one', perms: ['n0'] }] });
+    expect(xoar(stateDir, 'xs', 'ls', '/cli').stdout).toContain('name = "guest one"  (n0)');
+    expect(xoar(stateDir, 'xs', 'rm', '/cli/name').code).toBe(0);
+    const missing = xoar(stateDir, 'xs', 'read', '/cli/name', '--json');
+    expect(missing.code).toBe(1);
+    expect(missing.json()).toMatchObject({ ok: false, error: { code: 'xenstore-request-refused', message: 'XenStore refused READ /cli/name: ENOENT' } });
+  });
+
+  it('xs watch prints the first event at once, then each change', async () => {
+    const watch = spawn(process.execPath, [CLI, 'xs', 'watch', '/cli/watched', '--count', '2', '--json', '--state-dir', stateDir], { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
+    const events: Array<Record<string, any>> = [];
+    createInterface({ input: watch.stdout! }).on('line', (line) => events.push(JSON.parse(line)));
+    await eventually(() => (events.length === 1 ? true : undefined), 'the initial watch event');
+    expect(xoar(stateDir, 'xs', 'write', '/cli/watched/child', 'x').code).toBe(0);
+    const exitCode = await new Promise((resolve) => (watch.exitCode === null ? watch.once('exit', resolve) : resolve(watch.exitCode)));
+    expect(exitCode).toBe(0);
+    expect(events.map((event) => event['path'])).toEqual(['/cli/watched', '/cli/watched/child']);
   });
 
   it('host down stops everything: host up exits 0 and no service process is left', async () => {

@@ -6,6 +6,7 @@ import { demoCommand } from './commands/demo.js';
 import { hostCommand } from './commands/host.js';
 import { policyCommand } from './commands/policy.js';
 import { serviceCommand } from './commands/service.js';
+import { xsCommand } from './commands/xs.js';
 import { ExitCode } from './exit-code.js';
 import { withGlobalOptions } from './global-options.js';
 
@@ -16,8 +17,9 @@ await withGlobalOptions(yargs(hideBin(process.argv)))
   .command(serviceCommand)
   .command(policyCommand)
   .command(auditCommand)
+  .command(xsCommand)
   .command(demoCommand)
-  .demandCommand(1, 'name a command group: host, service, policy, demo')
+  .demandCommand(1, 'name a command group: host, service, policy, audit, xs, demo')
   .strict()
   .fail((message, error, cli) => {
     if (error) throw error;

@@ -18,7 +18,8 @@ export function renderStatus(status: HostStatus): string {
   const widths = COLUMNS.map((_, index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
   const lines = rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd());
   const failures = status.services.filter((service) => service.failure).map((service) => `  ${service.id} failed: ${service.failure}`);
-  return [header, '', ...lines, ...(failures.length ? ['', ...failures] : [])].join('\n');
+  const xenstore = status.xenstore === null ? [] : [`XenStore socket: ${status.xenstore.socket} (XENSTORED_PATH for xenstore-utils)`];
+  return [header, ...xenstore, '', ...lines, ...(failures.length ? ['', ...failures] : [])].join('\n');
 }
 
 export function formatDuration(ms: number): string {

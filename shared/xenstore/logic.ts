@@ -91,9 +91,8 @@ export class XenstoreLogic {
   }
 
   /**
-   * Opens the logic over `state`, creating the root, /tool/xenstored (as C xenstored starts with) and
-   * the special watch nodes if missing, and
-   * takes over the sessions recorded there.
+   * Opens the logic over `state`, creating the root, /tool/xenstored (C xenstored starts with it)
+   * and the special watch nodes if missing, and takes over the sessions recorded there.
    */
   static async open(options: XenstoreLogicOptions): Promise<XenstoreLogic> {
     const basics = ['/', '/tool', '/tool/xenstored', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain];
