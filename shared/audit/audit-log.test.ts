@@ -7,6 +7,8 @@ import { createPrincipalKey } from '../broker/credentials.js';
 import { type NatsServer, startNatsServer } from '../broker/nats-server.js';
 import { connectAs } from '../bus/connect.js';
 import { AuditLog, readAudit } from './audit-log.js';
+import { type AuditRecord, GENESIS_HASH } from './audit-record.js';
+import { recordHash } from './record-hash.js';
 
 describe('the audit log', () => {
   const writer = createPrincipalKey('supervisor');
@@ -48,6 +50,21 @@ describe('the audit log', () => {
     await reopened.append('violation', 'blk', { subject: 'x' });
     expect((await readAudit(nc, 'h')).length).toBe(4);
     expect((await readAudit(nc, 'h', { kinds: ['rollback'] })).map((r) => r.seq)).toEqual([2]);
+  });
+
+  it('writes dependency, snapshot and request records through their helpers, chained to the records before', async () => {
+    const log = await AuditLog.open(nc, 'helpers');
+    await log.appendDependency({ guest: 'g1', service: 'blk', via: 'device', edge: 'start' });
+    await log.appendSnapshot('blk', { instance: 1, digest: 'sha256:ab' });
+    await log.appendRequest({ from: 'toolstack', to: 'builder', op: 'build' });
+    const records = await readAudit(nc, 'helpers');
+    expect(records.map((r) => [r.n, r.kind, r.component, r.data])).toEqual([
+      [1, 'dependency', 'g1', { guest: 'g1', service: 'blk', via: 'device', edge: 'start' }],
+      [2, 'snapshot', 'blk', { instance: 1, digest: 'sha256:ab' }],
+      [3, 'request', 'builder', { from: 'toolstack', to: 'builder', op: 'build' }],
+    ]);
+    expect(records[0]?.prev).toBe(GENESIS_HASH);
+    expect(records[2]?.prev).toBe(recordHash(records[1] as AuditRecord));
   });
 
   it('reads an empty log as no records', async () => {

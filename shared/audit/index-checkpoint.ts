@@ -2,6 +2,8 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { XoarError, describeError } from '../errors/xoar-error.js';
 import { AuditIndex, type AuditIndexJson } from './audit-index.js';
+import type { AuditRecord } from './audit-record.js';
+import { recordHash } from './record-hash.js';
 import { readAudit } from './read-audit.js';
 
 export class AuditCheckpointWriteError extends XoarError {
@@ -13,48 +15,56 @@ export class AuditCheckpointWriteError extends XoarError {
   }
 }
 
+export const Rebuilt = {
+  noCheckpoint: 'no checkpoint',
+  checkpointUnreadable: 'checkpoint unreadable',
+  /** The checkpoint's last record is no longer in the stream as it was: the stream was replaced, or that record deleted or rewritten. */
+  streamChanged: 'stream changed under the checkpoint',
+} as const;
+export type Rebuilt = (typeof Rebuilt)[keyof typeof Rebuilt];
+
 export interface CheckpointedIndex {
   index: AuditIndex;
-  /** Records read from the stream this time (the tail after the checkpoint, or all of it). */
-  read: number;
-  /** Why the checkpoint was not used, when it was not. */
-  rebuilt: 'no checkpoint' | 'checkpoint unreadable' | 'stream changed under the checkpoint' | null;
+  /** Why the index was built from the whole stream instead of the checkpoint, when it was. */
+  rebuilt: Rebuilt | null;
 }
 
 /**
  * A host's audit index from its checkpoint file plus the records appended since, then saved
- * again. The tail must link to the checkpoint's last record (its hash); if it does not,
- * the stream was rewritten under the checkpoint and the index is rebuilt from the start.
+ * again. The checkpoint's last record must still be in the stream, at its sequence, with
+ * its hash; if not, the stream changed under the checkpoint and the index is rebuilt.
  */
 export async function loadCheckpointedIndex(nc: NatsConnection, host: string, file: string): Promise<CheckpointedIndex> {
   const saved = readCheckpoint(file);
-  let index = saved.index ?? new AuditIndex();
-  let rebuilt: CheckpointedIndex['rebuilt'] = saved.index === undefined ? saved.why : null;
-  const head = index.head;
-  let records = await readAudit(nc, host, head === null ? {} : { fromSeq: head.seq + 1 });
-  if (head !== null && records[0] !== undefined && records[0].prev !== head.hash) {
-    index = new AuditIndex();
-    rebuilt = 'stream changed under the checkpoint';
-    records = await readAudit(nc, host);
-  }
-  for (const record of records) index.add(record);
-  writeCheckpoint(file, index);
-  return { index, read: records.length, rebuilt };
+  const head = saved.index?.head ?? null;
+  if (saved.index === undefined || head === null) return { index: rebuild(file, await readAudit(nc, host)), rebuilt: saved.why ?? null };
+  const [last, ...tail] = await readAudit(nc, host, { fromSeq: head.seq });
+  if (last === undefined || last.seq !== head.seq || recordHash(last) !== head.hash) return { index: rebuild(file, await readAudit(nc, host)), rebuilt: Rebuilt.streamChanged };
+  for (const record of tail) saved.index.add(record);
+  writeCheckpoint(file, saved.index);
+  return { index: saved.index, rebuilt: null };
 }
 
-function readCheckpoint(file: string): { index: AuditIndex; why?: never } | { index?: never; why: 'no checkpoint' | 'checkpoint unreadable' } {
+function rebuild(file: string, records: readonly AuditRecord[]): AuditIndex {
+  const index = new AuditIndex();
+  for (const record of records) index.add(record);
+  writeCheckpoint(file, index);
+  return index;
+}
+
+function readCheckpoint(file: string): { index: AuditIndex; why?: never } | { index?: never; why: Rebuilt } {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch {
-    return { why: 'no checkpoint' };
+    return { why: Rebuilt.noCheckpoint };
   }
   try {
     const json = JSON.parse(text) as AuditIndexJson;
-    if (json.v !== 1) return { why: 'checkpoint unreadable' };
+    if (json.v !== 1) return { why: Rebuilt.checkpointUnreadable };
     return { index: AuditIndex.fromJSON(json) };
   } catch {
-    return { why: 'checkpoint unreadable' };
+    return { why: Rebuilt.checkpointUnreadable };
   }
 }
 

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuditChainHeadError, AuditLog } from '../../shared/audit/audit-log.js';
 import type { AuditRecord } from '../../shared/audit/audit-record.js';
 import { auditorRules } from '../../shared/audit/auditor-permissions.js';
+import { loadCheckpointedIndex, Rebuilt } from '../../shared/audit/index-checkpoint.js';
 import { readAudit } from '../../shared/audit/read-audit.js';
 import { verifyChain } from '../../shared/audit/verify-chain.js';
 import { createPrincipalKey } from '../../shared/broker/credentials.js';
@@ -15,7 +16,7 @@ import { connectAs } from '../../shared/bus/connect.js';
 import { auditStreamName, subjects } from '../../shared/bus/subjects.js';
 import { toPermissions } from '../../shared/policy/compile-permissions.js';
 
-const HOSTS = ['intact', 'deleted', 'forged', 'garbage'];
+const HOSTS = ['intact', 'deleted', 'forged', 'garbage', 'checkpointed'];
 
 describe('tampering with a real audit stream is detected', () => {
   const supervisor = createPrincipalKey('supervisor');
@@ -96,5 +97,16 @@ describe('tampering with a real audit stream is detected', () => {
     await jetstream(privileged).publish(subjects.audit('garbage', 'host'), new TextEncoder().encode('not an audit record'));
     expect(await verify('garbage')).toMatchObject({ ok: false, problem: { fault: 'unchained', seq: 6, n: null } });
     await expect(AuditLog.open(privileged, 'garbage')).rejects.toThrow(AuditChainHeadError);
+  });
+
+  it('an index checkpoint goes on from its last record, and is rebuilt when the stream changed under it', async () => {
+    const file = join(dir, 'audit-index.json');
+    await fiveRecords('checkpointed');
+    expect(await loadCheckpointedIndex(reader, 'checkpointed', file)).toMatchObject({ rebuilt: Rebuilt.noCheckpoint, index: { head: { seq: 5, n: 5 } } });
+    await (await AuditLog.open(privileged, 'checkpointed')).append('rollback', 'blk', { cause: 'timer' });
+    expect(await loadCheckpointedIndex(reader, 'checkpointed', file)).toMatchObject({ rebuilt: null, index: { head: { seq: 6, n: 6 } } });
+    await (await jetstreamManager(privileged)).streams.delete(auditStreamName('checkpointed'));
+    await (await AuditLog.open(privileged, 'checkpointed')).append('host', 'supervisor', { event: 'booting' });
+    expect(await loadCheckpointedIndex(reader, 'checkpointed', file)).toMatchObject({ rebuilt: Rebuilt.streamChanged, index: { head: { seq: 1, n: 1 } } });
   });
 });

@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Argv } from 'yargs';
+import type { AuditIndex } from '../../../shared/audit/audit-index.js';
+import { Rebuilt, loadCheckpointedIndex } from '../../../shared/audit/index-checkpoint.js';
 import { connectAs } from '../../../shared/bus/connect.js';
 import { XoarError } from '../../../shared/errors/xoar-error.js';
 import { ReservedPrincipal } from '../../../shared/policy/principals.js';
@@ -50,6 +52,20 @@ export async function withAuditor<T>(options: AuditOptions, body: (nc: NatsConne
   } finally {
     await nc.close();
   }
+}
+
+export function withIndexOption<T>(yargs: Argv<T>): Argv<T & { index: string | undefined }> {
+  return yargs.option('index', { type: 'string', describe: "the index checkpoint file (default: the host's audit-index.json)" });
+}
+
+/** The host's audit index, from its checkpoint and the stream's tail; says so on stderr when the stream changed under the checkpoint. */
+export async function readIndex(options: AuditOptions & { index: string | undefined }, nc: NatsConnection, host: string): Promise<AuditIndex> {
+  const file = options.index ?? auditIndexFile(options.stateDir, host);
+  const { index, rebuilt } = await loadCheckpointedIndex(nc, host, file);
+  if (rebuilt === Rebuilt.streamChanged) {
+    process.stderr.write(`xoar: the audit stream no longer holds the last record indexed in ${file}: index rebuilt from the whole stream; run \`xoar audit verify\`\n`);
+  }
+  return index;
 }
 
 export class InvalidTimeError extends XoarError {

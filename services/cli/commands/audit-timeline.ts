@@ -1,9 +1,8 @@
 import type { CommandModule } from 'yargs';
 import { type TimelineEntry, TimelineEvent, guestTimeline } from '../../../shared/audit/guest-timeline.js';
-import { loadCheckpointedIndex } from '../../../shared/audit/index-checkpoint.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, runCommand } from '../output.js';
-import { type AuditOptions, auditIndexFile, withAuditOptions, withAuditor } from './audit-reader.js';
+import { type AuditOptions, readIndex, withAuditOptions, withAuditor, withIndexOption } from './audit-reader.js';
 
 type Options = AuditOptions & { guest: string; index: string | undefined };
 
@@ -11,12 +10,12 @@ export const auditTimelineCommand: CommandModule<GlobalOptions, Options> = {
   command: 'timeline',
   describe: 'A guest over time: the service VMs it relied on, and each rollback of theirs while it did',
   builder: (yargs) =>
-    withAuditOptions(yargs)
-      .option('guest', { type: 'string', demandOption: true, describe: 'the guest' })
-      .option('index', { type: 'string', describe: "the index checkpoint file (default: the host's audit-index.json)" }),
+    withIndexOption(withAuditOptions(yargs))
+      .option('guest', { type: 'string', demandOption: true, describe: 'the guest' }),
+
   handler: (argv) =>
     runCommand(argv, async () => {
-      const index = await withAuditor(argv, async (nc, host) => (await loadCheckpointedIndex(nc, host, argv.index ?? auditIndexFile(argv.stateDir, host))).index);
+      const index = await withAuditor(argv, (nc, host) => readIndex(argv, nc, host));
       const timeline = guestTimeline(index, argv.guest);
       printResult(argv, { guest: argv.guest, timeline }, () =>
         timeline.length === 0 ? `the audit log has no dependency of guest "${argv.guest}"` : timeline.map((entry) => `${entry.at}  ${sentence(argv.guest, entry)}`).join('\n'),
