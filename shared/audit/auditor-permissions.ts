@@ -1,15 +1,18 @@
 import { auditStreamName, subjects } from '../bus/subjects.js';
-import { Direction, Effect, type PrincipalRules } from '../policy/compile-permissions.js';
+import type { PermissionRule, PrincipalRules } from '../policy/compile-permissions.js';
+import { ReservedPrincipal } from '../policy/principals.js';
 
 /**
  * The auditor reads a host's audit stream and nothing else: stream info, single messages,
  * and ephemeral ordered consumers on that stream. It may not publish to the audit subjects
  * nor delete, purge or change the stream (those JetStream APIs are simply not granted).
+ * The policy compiler calls this for the reserved `auditor`; only its types are imported
+ * here, so the two modules do not import each other at run time.
  */
 export function auditorRules(host: string): PrincipalRules {
   const stream = auditStreamName(host);
   const reads = 'the auditor reads the audit stream through JetStream';
-  const api = (operation: string) => ({ direction: Direction.publish, effect: Effect.allow, subject: `$JS.API.${operation}`, because: reads });
+  const api = (operation: string): PermissionRule => ({ direction: 'publish', effect: 'allow', subject: `$JS.API.${operation}`, because: reads });
   return {
     rules: [
       api('INFO'),
@@ -20,8 +23,8 @@ export function auditorRules(host: string): PrincipalRules {
       api(`CONSUMER.INFO.${stream}.*`),
       api(`CONSUMER.MSG.NEXT.${stream}.*`),
       api(`CONSUMER.DELETE.${stream}.*`),
-      { direction: Direction.subscribe, effect: Effect.allow, subject: subjects.inboxAll('auditor'), because: 'the auditor reads replies and consumer deliveries in its own inbox' },
-      { direction: Direction.publish, effect: Effect.deny, subject: subjects.auditAll(host), because: 'only the supervisor writes the audit log' },
+      { direction: 'subscribe', effect: 'allow', subject: subjects.inboxAll(ReservedPrincipal.auditor), because: 'the auditor reads replies and consumer deliveries in its own inbox' },
+      { direction: 'publish', effect: 'deny', subject: subjects.auditAll(host), because: 'only the supervisor writes the audit log' },
     ],
   };
 }
