@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Role } from '../shared/policy/types.js';
 import { type BenchHost, benchPolicy, firstAnswerFrom, startBenchHost } from './bench-host.js';
+import { printAuditBench } from './audit-bench.js';
 import { type Summary, summarise } from './stats.js';
+import { printXenstoreBench } from './xenstore-bench.js';
 
 /**
  * `npm run bench`: control-plane boot time, rollback unavailability (crash and operator
@@ -81,6 +83,11 @@ async function main(): Promise<void> {
   } finally {
     await host.dispose();
   }
+  progress('XenStore');
+  await printXenstoreBench();
+  progress('audit');
+  await printAuditBench();
+  progress('');
 }
 
 await main();

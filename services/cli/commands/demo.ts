@@ -1,4 +1,6 @@
 import type { CommandModule } from 'yargs';
+import { connectSocketChannel } from '../../../shared/xenstore/socket-channel.js';
+import { XenstoreClient } from '../../../shared/xenstore/xenstore-client.js';
 import { readAudit } from '../../../shared/audit/audit-log.js';
 import type { AuditRecord } from '../../../shared/audit/audit-record.js';
 import { connectAs } from '../../../shared/bus/connect.js';
@@ -75,9 +77,19 @@ async function timedRollbacks(supervisor: Supervisor, say: Say): Promise<void> {
 
 async function operatorRollback(supervisor: Supervisor, say: Say): Promise<void> {
   const target = supervisor.policy.services.find((s) => s.role === Role.xenstoreLogic);
-  if (!target) return;
-  const service = await supervisor.restart(target.id);
-  say('operator-rollback', `operator rolled ${service.id} back: ${service.lastRollback?.durationMs} ms, instance ${service.instance}`, { service });
+  const socket = supervisor.status().xenstore?.socket;
+  if (!target || socket === undefined) return;
+  const xs = new XenstoreClient(await connectSocketChannel(socket));
+  try {
+    await xs.write('/demo/written-before-rollback', 'kept');
+    say('xenstore', `wrote /demo/written-before-rollback through the XenStore socket ${socket} (XenStore-Logic made it durable in XenStore-State first)`);
+    const service = await supervisor.restart(target.id);
+    say('operator-rollback', `operator rolled ${service.id} back: ${service.lastRollback?.durationMs} ms, instance ${service.instance}`, { service });
+    const value = await xs.read('/demo/written-before-rollback');
+    say('xenstore', `read it back on the same connection from the new XenStore-Logic instance: "${value}"`, { value });
+  } finally {
+    await xs.close();
+  }
 }
 
 async function crashRecovery(supervisor: Supervisor, say: Say): Promise<void> {
