@@ -102,6 +102,16 @@ describe('the xoar CLI against a running host', () => {
     expect(events.map((event) => event['path'])).toEqual(['/cli/watched', '/cli/watched/child']);
   });
 
+  it("audit verify and exposure read the host's stream with the auditor's own credentials", () => {
+    const verify = xoar(stateDir, 'audit', 'verify', '--json');
+    expect(verify.code).toBe(0);
+    expect(verify.json()).toMatchObject({ ok: true });
+    const exposure = xoar(stateDir, 'audit', 'exposure', '--component', 'net', '--since', new Date(Date.now() - 60_000).toISOString(), '--json');
+    expect(exposure.code).toBe(0);
+    // The role comes from the host's booting record: a network backend does not keep state across rollbacks.
+    expect(exposure.json()).toMatchObject({ component: 'net', compromised: [{ component: 'net', role: 'network' }], guests: [] });
+  });
+
   it('host down stops everything: host up exits 0 and no service process is left', async () => {
     const status = xoar(stateDir, 'host', 'status', '--json').json();
     const pids = (status['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(status['natsPid']);

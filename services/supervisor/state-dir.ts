@@ -17,6 +17,8 @@ export interface HostPaths {
   dir: string;
   runtimeFile: string;
   operatorSeed: string;
+  /** The auditor's nkey seed (0600): read-only access to the audit stream, for `xoar audit`. */
+  auditorSeed: string;
   brokerDir: string;
   logDir: string;
   supervisorLog: string;
@@ -32,6 +34,7 @@ export function hostPaths(stateRoot: string, host: string): HostPaths {
     dir,
     runtimeFile: join(dir, 'host.json'),
     operatorSeed: join(dir, 'operator.seed'),
+    auditorSeed: join(dir, 'auditor.seed'),
     brokerDir: join(dir, 'broker'),
     logDir: join(dir, 'logs'),
     supervisorLog: join(dir, 'logs', 'supervisor.log'),

@@ -89,7 +89,7 @@ export class Supervisor {
     if (live) throw new HostAlreadyRunningError(host, live.pid);
     mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
 
-    const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ...policy.services.map((s) => s.id)]);
+    const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ReservedPrincipal.auditor, ...policy.services.map((s) => s.id)]);
     const authorization = keys.authorization(compilePermissions(policy, { retired: new Set() }));
     const choice = options.broker ?? { kind: 'own' };
     const broker =
@@ -139,6 +139,7 @@ export class Supervisor {
       const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log);
       supervisor.wire();
       writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
+      writeFileSync(paths.auditorSeed, `${keys.seedOf(ReservedPrincipal.auditor)}\n`, { mode: 0o600 });
       writeRuntime(paths, {
         v: 1,
         host,
@@ -148,7 +149,13 @@ export class Supervisor {
         policy: policy.source,
         startedAt: supervisor.startedAt.toISOString(),
       });
-      await audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'booting', policy: policy.source, natsUrl, sandbox: driver.sandbox.level });
+      await audit.append(AuditKind.host, ReservedPrincipal.supervisor, {
+        event: 'booting',
+        policy: policy.source,
+        natsUrl,
+        sandbox: driver.sandbox.level,
+        services: policy.services.map(({ id, role }) => ({ id, role })),
+      });
       hostActor.start();
       return supervisor;
     } catch (error) {

@@ -1,4 +1,5 @@
 import type { Permissions, SubjectRules } from '../broker/authorization.js';
+import { auditorRules } from '../audit/auditor-permissions.js';
 import { ALL_SUBJECTS, serverApis, subjects } from '../bus/subjects.js';
 import { ReservedPrincipal } from './principals.js';
 import { roles } from './roles.js';
@@ -45,6 +46,7 @@ export function explainPermissions(policy: HostPolicy, live: LiveState): Map<str
   const compiled = new Map<string, PrincipalRules>([
     [ReservedPrincipal.supervisor, supervisorRules()],
     [ReservedPrincipal.operator, operatorRules(policy.host.name)],
+    [ReservedPrincipal.auditor, auditorRules(policy.host.name)],
   ]);
   for (const service of policy.services) {
     compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service));

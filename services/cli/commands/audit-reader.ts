@@ -16,7 +16,7 @@ export type AuditOptions = GlobalOptions & { credentials: string | undefined };
 
 /** Where a host leaves the auditor's seed for the CLI (the supervisor writes it 0600 when the host starts). */
 export function auditorSeedFile(stateDir: string, host: string): string {
-  return join(hostPaths(stateDir, host).dir, 'auditor.seed');
+  return hostPaths(stateDir, host).auditorSeed;
 }
 
 /** Where `xoar audit` keeps a host's index checkpoint (see shared/audit/index-checkpoint.ts). */
