@@ -27,8 +27,8 @@ function of(principal: string): Permissions {
 const host = 'demo';
 
 describe('compilePermissions', () => {
-  it('compiles one principal per service, plus supervisor and operator', () => {
-    expect([...permissions.keys()]).toEqual(['supervisor', 'operator', ...policy.services.map((service) => service.id)]);
+  it('compiles one principal per service, plus supervisor, operator and auditor', () => {
+    expect([...permissions.keys()]).toEqual(['supervisor', 'operator', 'auditor', ...policy.services.map((service) => service.id)]);
   });
 
   it("lets boot ask the supervisor to start the platform, and nothing once it is retired", () => {
@@ -89,15 +89,24 @@ describe('compilePermissions', () => {
     expect(mayPublish(of('blk-shared'), subjects.rpc(host, 'net-shared', 'ping'))).toBe(false);
   });
 
-  it('lets nobody but the supervisor publish or read the audit log or the server APIs', () => {
+  it('lets nobody but the supervisor publish or read the audit log or the server APIs (the auditor only reads, below)', () => {
     const forbidden = [subjects.audit(host, 'lifecycle'), '$JS.API.STREAM.INFO.XOAR_AUDIT_DEMO', '$KV.state.x', '$O.snapshots.x', '$SYS.REQ.SERVER.PING'];
-    for (const [principal, perms] of permissions) {
+    for (const [principal, perms] of [...permissions].filter(([name]) => name !== 'auditor')) {
       for (const subject of forbidden) {
         const expected = principal === 'supervisor';
         expect(mayPublish(perms, subject), `${principal} publish ${subject}`).toBe(expected);
         expect(maySubscribe(perms, subject), `${principal} subscribe ${subject}`).toBe(expected);
       }
     }
+  });
+
+  it('lets the auditor read the audit stream through JetStream, and neither write nor delete', () => {
+    const auditor = of('auditor');
+    expect(mayPublish(auditor, '$JS.API.STREAM.INFO.XOAR_AUDIT_DEMO')).toBe(true);
+    expect(mayPublish(auditor, subjects.audit(host, 'lifecycle'))).toBe(false);
+    expect(mayPublish(auditor, '$JS.API.STREAM.MSG.DELETE.XOAR_AUDIT_DEMO')).toBe(false);
+    expect(mayPublish(auditor, '$JS.API.STREAM.PURGE.XOAR_AUDIT_DEMO')).toBe(false);
+    expect(mayPublish(auditor, subjects.control(host, 'status'))).toBe(false);
   });
 
   it('lets the operator send commands and read its inbox, nothing else', () => {
