@@ -5,7 +5,7 @@ import { decodeBusReply, encodeBusRequest, ReplyKind, RequestKind } from './bus-
 import type { OpenChannel, XenstoreChannel } from './channel.js';
 import { XsErrno } from './errno.js';
 import { errorReply } from './logic.js';
-import { encodeMessage, XsFrameParser } from './wire.js';
+import { decodeFrame, encodeMessage } from './wire.js';
 import type { XsMessage } from './wire.js';
 
 export interface XenstoreBusClientOptions {
@@ -62,12 +62,11 @@ export class XenstoreBusClient implements XenstoreChannel {
   static async open(options: XenstoreBusClientOptions): Promise<XenstoreBusClient> {
     const client = new XenstoreBusClient(options, randomBytes(9).toString('base64url'));
     const { nc, host, domid, onEvent } = options;
-    const parser = new XsFrameParser();
     client.subscriptions.push(
       nc.subscribe(subjects.xenstoreEvent(host, domid, client.session), {
         callback: (error, msg) => {
-          if (error) return;
-          for (const event of parser.push(msg.data)) onEvent?.(event);
+          const event = error ? undefined : decodeFrame(msg.data);
+          if (event !== undefined) onEvent?.(event);
         },
       }),
       nc.subscribe(subjects.xenstoreUp(host), { callback: () => client.scheduleResend() }),
@@ -111,7 +110,7 @@ export class XenstoreBusClient implements XenstoreChannel {
       (msg) => {
         const reply = decodeBusReply(msg.data);
         if (reply?.kind === ReplyKind.resend) return this.scheduleResend();
-        const frame = reply === undefined ? undefined : new XsFrameParser().push(reply.frame)[0];
+        const frame = reply === undefined ? undefined : decodeFrame(reply.frame);
         if (frame !== undefined) this.answer(seq, frame);
       },
       () => this.scheduleResend(),

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { decodeBusRequest, encodeBusReply, ReplyKind, RequestKind } from './bus-envelope.js';
 import type { XenstoreConnection } from './connection.js';
 import type { WatchDelivery, XenstoreLogic } from './logic.js';
-import { encodeMessage, XsFrameParser } from './wire.js';
+import { decodeFrame, encodeMessage } from './wire.js';
 
 export interface XenstoreBusServerOptions {
   readonly nc: NatsConnection;
@@ -55,18 +55,17 @@ export class XenstoreBusServer {
       void logic.disconnect(connection).then(() => msg.respond());
       return;
     }
+    const message = decodeFrame(request.frame);
+    if (message === undefined) {
+      this.options.log.warn('dropped a XenStore bus request that is not one whole frame', { subject: msg.subject });
+      return;
+    }
     const expected = (this.lastSeq.get(sessionId) ?? request.acked) + 1;
     if (request.seq > expected) {
       msg.respond(encodeBusReply({ kind: ReplyKind.resend }));
       return;
     }
     this.lastSeq.set(sessionId, Math.max(request.seq, this.lastSeq.get(sessionId) ?? 0));
-    const frames = new XsFrameParser().push(request.frame);
-    const [message] = frames;
-    if (frames.length !== 1 || message === undefined) {
-      this.options.log.warn('dropped a XenStore bus request that is not one whole frame', { subject: msg.subject });
-      return;
-    }
     logic.handle(connection, message, { seq: request.seq, acked: request.acked }).then(
       ({ reply, events }) => {
         msg.respond(encodeBusReply({ kind: ReplyKind.reply, frame: encodeMessage(reply) }));

@@ -16,7 +16,7 @@ import type { WatchTrigger } from './tree-view.js';
 import { reportedPath, watchFires } from './watch.js';
 import { resetWatches, unwatch, watch } from './watch-operations.js';
 import { XS_PAYLOAD_MAX } from './wire.js';
-import { encodeMessage, XsFrameParser } from './wire.js';
+import { decodeFrame, encodeMessage } from './wire.js';
 import type { XsMessage } from './wire.js';
 import type { SessionRecord, SessionUpdate } from './session.js';
 
@@ -203,7 +203,7 @@ export class XenstoreLogic {
   private async recordedReply(connection: XenstoreConnection, delivery: SessionDelivery | undefined): Promise<XsMessage | undefined> {
     if (delivery === undefined || connection.sessionId === undefined) return undefined;
     const frame = (await this.state.session(connection.sessionId))?.replies.get(delivery.seq);
-    return frame === undefined ? undefined : new XsFrameParser().push(frame)[0];
+    return frame === undefined ? undefined : decodeFrame(frame);
   }
 
   /** Replies without tree changes, recording the session's change (if any) with the reply. */

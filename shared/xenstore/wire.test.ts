@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { XenstorePayloadTooLargeError } from './errors.js';
-import { encodeMessage, XS_HEADER_SIZE, XsFrameParser } from './wire.js';
+import { decodeFrame, encodeMessage, XS_HEADER_SIZE, XsFrameParser } from './wire.js';
 
 const message = { type: 11, reqId: 7, txId: 3, payload: Buffer.from('/a\0value', 'latin1') };
 
@@ -40,5 +40,21 @@ describe('XsFrameParser', () => {
     const header = encodeMessage({ ...message, payload: Buffer.alloc(0) });
     header.writeUInt32LE(4097, 12);
     expect(() => new XsFrameParser().push(header)).toThrow(XenstorePayloadTooLargeError);
+  });
+});
+
+describe('decodeFrame', () => {
+  it('reads a buffer that holds exactly one whole frame', () => {
+    expect(decodeFrame(encodeMessage(message))).toEqual(message);
+  });
+
+  it('refuses two frames, a cut frame, trailing bytes and an oversized header, without throwing', () => {
+    const frame = encodeMessage(message);
+    const oversized = Buffer.alloc(XS_HEADER_SIZE);
+    oversized.writeUInt32LE(4097, 12);
+    expect(decodeFrame(Buffer.concat([frame, frame]))).toBeUndefined();
+    expect(decodeFrame(frame.subarray(0, frame.length - 1))).toBeUndefined();
+    expect(decodeFrame(Buffer.concat([frame, Buffer.from([0])]))).toBeUndefined();
+    expect(decodeFrame(oversized)).toBeUndefined();
   });
 });

@@ -24,6 +24,19 @@ export function encodeMessage(message: XsMessage): Buffer {
 }
 
 /**
+ * The message of a buffer that holds exactly one whole frame (one bus message, one recorded
+ * reply); undefined for anything else, an oversized header included.
+ */
+export function decodeFrame(frame: Uint8Array): XsMessage | undefined {
+  try {
+    const messages = new XsFrameParser().push(frame);
+    return messages.length === 1 && frame.length === XS_HEADER_SIZE + (messages[0]?.payload.length ?? 0) ? messages[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Cuts a byte stream into messages, whatever the chunking. Throws
  * XenstorePayloadTooLargeError on an oversized header; the stream is unusable after that.
  */
