@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { randomUUID } from 'node:crypto';
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -104,7 +105,7 @@ export class AuditLog {
         return (await this.js.publish(subjects.audit(this.host, kind), data, { msgID })).seq;
       } catch (error) {
         if (attempt === PUBLISH_ATTEMPTS) throw new AuditWriteError(kind, error);
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS * attempt));
+        await sleep(RETRY_DELAY_MS * attempt);
       }
     }
   }

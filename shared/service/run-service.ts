@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
 import { ControlKind, type ControlCommand, type StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
@@ -84,7 +85,7 @@ async function awaitServices(ctx: ServiceContext, ids: string[]): Promise<void> 
           await ctx.requestService(id, PING);
           return;
         } catch {
-          await new Promise((resolve) => setTimeout(resolve, DEPENDENCY_RETRY_MS));
+          await sleep(DEPENDENCY_RETRY_MS);
         }
       }
     }),

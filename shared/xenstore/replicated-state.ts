@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { XoarError } from '../errors/xoar-error.js';
 import { InMemoryXenstoreState } from './in-memory-state.js';
 import type { StateImage } from './in-memory-state.js';
@@ -106,7 +107,7 @@ export class ReplicatedXenstoreState implements XenstoreState {
       try {
         return await this.writer.append(this.position.epoch, batch, commits);
       } catch {
-        await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+        await sleep(RETRY_DELAY_MS);
       }
     }
   }

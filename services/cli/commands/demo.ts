@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandModule } from 'yargs';
 import { connectSocketChannel } from '../../../shared/xenstore/socket-channel.js';
 import { XenstoreClient } from '../../../shared/xenstore/xenstore-client.js';
@@ -62,7 +63,7 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number, what: str
     const value = probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    await sleep(POLL_MS);
   }
 }
 
