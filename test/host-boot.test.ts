@@ -57,18 +57,18 @@ describe('booting a disaggregated host', () => {
     const selfDestructs = records.filter((r) => r.kind === 'self-destruct');
     expect(selfDestructs.map((r) => r.component).sort()).toEqual(['boot', 'pci']);
     const boot = selfDestructs.find((r) => r.component === 'boot');
-    expect((boot?.data['revoked'] as { publish: string[] }).publish).toContain(subjects.supervisor('fast', SupervisorOp.platformStart));
+    expect((boot?.data['revoked'] as { publish: string[] }).publish).toContain(subjects.supervisor('fast', SupervisorOp.platformStart, 'boot'));
   });
 
   it('refuses the retired boot VM its old privilege at the broker, and records it', async () => {
     const { url, seed } = host.supervisor.credentialsOf('boot');
     const before = host.supervisor.status().violations;
     const nc = await connectAs({ url, principal: 'boot', seed });
-    await expect(request(nc, subjects.supervisor('fast', SupervisorOp.platformStart), null, 1_000)).rejects.toThrow();
+    await expect(request(nc, subjects.supervisor('fast', SupervisorOp.platformStart, 'boot'), null, 1_000)).rejects.toThrow();
     await nc.close().catch(() => undefined);
     await eventually(() => (host.supervisor.status().violations > before ? true : undefined), 'the violation to be recorded');
     const violations = (await readHostAudit(host)).filter((r) => r.kind === 'violation' && r.component === 'boot');
-    expect(violations.map((r) => r.data['subject'])).toContain(subjects.supervisor('fast', SupervisorOp.platformStart));
+    expect(violations.map((r) => r.data['subject'])).toContain(subjects.supervisor('fast', SupervisorOp.platformStart, 'boot'));
   });
 
   it('rolls the block backend back on its 2 s timer', async () => {

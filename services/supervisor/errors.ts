@@ -1,4 +1,6 @@
 import { XoarError } from '../../shared/errors/xoar-error.js';
+import { describeGrant } from '../../shared/policy/live-grants.js';
+import type { GrantRequest } from './grant-table.js';
 
 export class HostBootFailedError extends XoarError {
   constructor(host: string, service: string, reason: string, logFile: string) {
@@ -27,5 +29,19 @@ export class AssignmentOutsidePolicyError extends XoarError {
     super('assignment-outside-policy', `PCI Config assigned device ${bdf} to "${service}", which the policy does not allow`, {
       hint: 'the assignment was refused and recorded; the policy names each service\'s devices',
     });
+  }
+}
+
+export class GrantOutsidePolicyError extends XoarError {
+  constructor(request: GrantRequest, issuer: string, reason: string) {
+    super('grant-outside-policy', `"${issuer}" asked to grant ${describeGrant(request)}, which the policy does not allow: ${reason}`, {
+      hint: 'the grant was refused and recorded; a guest device is served only by the backend the policy gives it',
+    });
+  }
+}
+
+export class GrantNotFoundError extends XoarError {
+  constructor(request: GrantRequest) {
+    super('grant-not-found', `no grant of ${describeGrant(request)} is in force`, { hint: 'list the grants in force with xoar host status --json' });
   }
 }

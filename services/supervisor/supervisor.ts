@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
-import { AuditKind } from '../../shared/audit/audit-record.js';
+import { AuditKind, DependencyChange, DependencyVia } from '../../shared/audit/audit-record.js';
 import { type JoinNatsServerOptions, joinNatsServer } from '../../shared/broker/join-nats-server.js';
 import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
 import { connectAs } from '../../shared/bus/connect.js';
@@ -15,7 +15,8 @@ import { ProcessDriver } from '../../shared/drivers/process/process-driver.js';
 import { describeError } from '../../shared/errors/xoar-error.js';
 import { hostMachine } from '../../shared/lifecycle/host-machine.js';
 import { type Logger, silentLogger } from '../../shared/log/logger.js';
-import { compilePermissions } from '../../shared/policy/compile-permissions.js';
+import { compilePermissions, type LiveState, noLiveState } from '../../shared/policy/compile-permissions.js';
+import type { LiveGrant } from '../../shared/policy/live-grants.js';
 import { ReservedPrincipal } from '../../shared/policy/principals.js';
 import { roles } from '../../shared/policy/roles.js';
 import { CONTROL_DOMID } from '../../shared/policy/domids.js';
@@ -28,6 +29,7 @@ import type { HostStatus, ServiceStatus } from './host-status.js';
 import { instanceSpec } from './instance-spec.js';
 import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
+import { type GrantRequest, GrantTable } from './grant-table.js';
 import { drivenServiceMachine } from './service-actors.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
 import { type HostPaths, hostPaths } from './state-dir.js';
@@ -57,13 +59,14 @@ export class Supervisor {
   readonly booted: Promise<void>;
   readonly stopped: Promise<void>;
   private readonly retired = new Set<string>();
+  private readonly grants = new GrantTable();
   private violationCount = 0;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
   private readonly startedAt = new Date();
 
   private constructor(
-    readonly policy: HostPolicy,
+    public policy: HostPolicy,
     readonly paths: HostPaths,
     private readonly keys: PrincipalKeys,
     private readonly broker: NatsServer,
@@ -89,8 +92,8 @@ export class Supervisor {
     if (live) throw new HostAlreadyRunningError(host, live.pid);
     mkdirSync(paths.logDir, { recursive: true, mode: 0o700 });
 
-    const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ReservedPrincipal.auditor, ...policy.services.map((s) => s.id)]);
-    const authorization = keys.authorization(compilePermissions(policy, { retired: new Set() }));
+    const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ReservedPrincipal.auditor, ...policy.services.map((s) => s.id), ...policy.guests.map((g) => g.id)]);
+    const authorization = keys.authorization(compilePermissions(policy, noLiveState));
     const choice = options.broker ?? { kind: 'own' };
     const broker =
       choice.kind === 'join'
@@ -246,14 +249,14 @@ export class Supervisor {
     });
     this.nc.subscribe(subjects.allServiceStatus(host), { callback: (_error, msg) => this.route(msg.subject.split('.')[3] ?? '', msg.data) });
 
-    serve(this.nc, subjects.supervisor(host, SupervisorOp.platformStart), async () => {
-      const boot = this.onlyServiceGranted(SupervisorOp.platformStart);
+    this.serveSupervisorOp(SupervisorOp.platformStart, async (boot) => {
       await this.audit.append(AuditKind.privileged, boot, { op: SupervisorOp.platformStart });
       this.host.send({ type: 'service.done', id: boot });
       return { started: true };
     });
-    serve(this.nc, subjects.supervisor(host, SupervisorOp.pciAssign), async (payload) => {
-      const pci = this.onlyServiceGranted(SupervisorOp.pciAssign);
+    this.serveSupervisorOp(SupervisorOp.grantIssue, (issuer, payload) => this.issueGrant(issuer, payload as GrantRequest));
+    this.serveSupervisorOp(SupervisorOp.grantRevoke, (issuer, payload) => this.revokeGrant(issuer, payload as GrantRequest));
+    this.serveSupervisorOp(SupervisorOp.pciAssign, async (pci, payload) => {
       const { devices, assignments } = payload as PciAssignment;
       for (const { bdf, service } of assignments) {
         if (!this.policy.services.some((s) => s.id === service && s.devices.includes(bdf))) {
@@ -312,9 +315,9 @@ export class Supervisor {
 
   /** A retired service VM loses every subject at the broker, at the moment it is destroyed. */
   private async revoke(id: string): Promise<void> {
-    const before = compilePermissions(this.policy, { retired: this.retired }).get(id);
+    const before = compilePermissions(this.policy, this.liveState()).get(id);
     this.retired.add(id);
-    await this.broker.reload(this.keys.authorization(compilePermissions(this.policy, { retired: this.retired })));
+    await this.reloadPermissions();
     await this.audit.append(AuditKind.selfDestruct, id, { revoked: { publish: before?.publish.allow ?? [], subscribe: before?.subscribe.allow ?? [] } });
   }
 
@@ -326,10 +329,45 @@ export class Supervisor {
       .catch((error) => this.log.error('could not record a violation', { error: describeError(error) }));
   }
 
-  private onlyServiceGranted(op: SupervisorOp): string {
-    const granted = this.policy.services.find((s) => roles[s.role].supervisorOps.includes(op));
-    if (granted === undefined) throw new Error(`no service of this policy holds ${op}`);
-    return granted.id;
+  /** Serves a privileged operation; the subject's last token names the sender, which the broker lets use its own name only. */
+  private serveSupervisorOp(op: SupervisorOp, handler: (sender: string, payload: unknown) => unknown): void {
+    serve(this.nc, subjects.supervisorFromAny(this.policy.host.name, op), (payload, subject) => handler(subject.slice(subject.lastIndexOf('.') + 1), payload));
+  }
+
+  private liveState(): LiveState {
+    return { retired: this.retired, grants: this.grants.list() };
+  }
+
+  private async reloadPermissions(): Promise<void> {
+    await this.broker.reload(this.keys.authorization(compilePermissions(this.policy, this.liveState())));
+  }
+
+  /** A runtime grant: checked against the policy (refused and recorded if outside it), enforced at the broker, then recorded. */
+  private async issueGrant(issuer: string, request: GrantRequest): Promise<{ granted: boolean }> {
+    let added: boolean;
+    try {
+      added = this.grants.issue(this.policy, request, issuer);
+    } catch (error) {
+      await this.audit.append(AuditKind.violation, issuer, { op: SupervisorOp.grantIssue, refused: request, reason: describeError(error) });
+      throw error;
+    }
+    if (!added) return { granted: false };
+    await this.reloadPermissions();
+    await this.audit.append(AuditKind.grantIssued, issuer, { ...request, issuedBy: issuer });
+    await this.audit.appendDependency({ guest: request.guest, service: request.service, via: DependencyVia.device, edge: DependencyChange.start });
+    return { granted: true };
+  }
+
+  private async revokeGrant(revoker: string, request: GrantRequest): Promise<{ revoked: true }> {
+    const grant = this.grants.revoke(request);
+    await this.reloadPermissions();
+    await this.recordRevocation(revoker, grant, `revoked by ${revoker}`);
+    return { revoked: true };
+  }
+
+  private async recordRevocation(revoker: string, grant: LiveGrant, reason: string): Promise<void> {
+    await this.audit.append(AuditKind.grantRevoked, revoker, { ...grant, reason });
+    await this.audit.appendDependency({ guest: grant.guest, service: grant.service, via: DependencyVia.device, edge: DependencyChange.stop });
   }
 
   private serviceStatus(service: ServicePolicy): ServiceStatus {

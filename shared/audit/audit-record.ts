@@ -8,7 +8,12 @@ export const AuditKind = {
   selfDestruct: 'self-destruct',
   violation: 'violation',
   privileged: 'privileged',
+  /** A runtime grant came into force: {@link GrantChange}. */
+  grantIssued: 'grant-issued',
+  /** A runtime grant ended: {@link GrantChange}. */
   grantRevoked: 'grant-revoked',
+  /** A new policy was applied to the running host. */
+  policyApplied: 'policy-applied',
   host: 'host',
   /** A guest starts or stops relying on a service VM: {@link DependencyEdge}. */
   dependency: 'dependency',
@@ -57,6 +62,16 @@ export interface DependencyEdge {
   service: string;
   via: DependencyVia;
   edge: DependencyChange;
+}
+
+/** `data` of `grant-issued` and `grant-revoked` records; their `component` is the principal that issued or revoked (the supervisor, for a policy change). */
+export interface GrantChange {
+  guest: string;
+  service: string;
+  device: { kind: string; id: string };
+  issuedBy: string;
+  /** Why a grant was revoked. */
+  reason?: string;
 }
 
 /** `data` of a `snapshot` record; its `component` is the service VM. */

@@ -6,7 +6,9 @@
  *   xoar.<host>.svc.<id>.status    service  → supervisor  heartbeats and lifecycle reports
  *   xoar.<host>.svc.<id>.ctl       supervisor → service   commands (retire, stop)
  *   xoar.<host>.rpc.<id>.<op>      anyone granted → service  requests to a service VM
- *   xoar.<host>.sup.<op>           service  → supervisor  privileged requests (platform.start, pci.assign)
+ *   xoar.<host>.rpc.<id>.g.<guest>.<op>  requests about one guest: a grant may be limited to these
+ *   xoar.<host>.sup.<op>.<id>      service  → supervisor  privileged requests (platform.start, pci.assign,
+ *                                  grant.issue, …); a principal may use its own <id> only: authentication
  *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, host.down)
  *   xoar.<host>.audit.<kind>       supervisor only        the audit stream (JetStream)
  *   xoar.<host>.xs.req.<domid>.<s> domain → xenstore-logic  XenStore requests of session <s> (the
@@ -42,7 +44,11 @@ export const subjects = {
   serviceControl: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.svc.${token(id, 'service id')}.ctl`,
   rpc: (host: string, id: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.${op}`,
   rpcAll: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.>`,
-  supervisor: (host: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.${op}`,
+  rpcForGuest: (host: string, id: string, guest: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.g.${token(guest, 'guest id')}.${op}`,
+  rpcForGuestAll: (host: string, id: string, guest: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.g.${token(guest, 'guest id')}.>`,
+  rpcForAnyGuest: (host: string, id: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.rpc.${token(id, 'service id')}.g.*.>`,
+  supervisor: (host: string, op: string, principal: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.${op}.${token(principal, 'principal')}`,
+  supervisorFromAny: (host: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.${op}.*`,
   supervisorAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.sup.>`,
   control: (host: string, op: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.ctl.${op}`,
   controlAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.ctl.>`,
@@ -58,6 +64,9 @@ export const subjects = {
   inboxPrefix: (principal: string) => `_INBOX.${token(principal, 'principal')}`,
   inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
 } as const;
+
+/** The operation every service VM answers with who it is: the liveness probe of clients and benchmarks. */
+export const PING = 'ping';
 
 /** Subjects outside xoar's namespace: the whole space, and the server's own APIs. */
 export const ALL_SUBJECTS = '>';
@@ -77,6 +86,9 @@ export function auditStreamName(host: string): string {
 export const SupervisorOp = {
   platformStart: 'platform.start',
   pciAssign: 'pci.assign',
+  vmCreate: 'vm.create',
+  grantIssue: 'grant.issue',
+  grantRevoke: 'grant.revoke',
 } as const;
 export type SupervisorOp = (typeof SupervisorOp)[keyof typeof SupervisorOp];
 
@@ -85,5 +97,6 @@ export const ControlOp = {
   status: 'status',
   serviceRestart: 'service.restart',
   hostDown: 'host.down',
+  policyApply: 'policy.apply',
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];

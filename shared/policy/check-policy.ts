@@ -1,17 +1,21 @@
 import { isSubjectToken } from '../bus/subjects.js';
 import { isBdf } from '../pci/bdf.js';
-import { closestName } from './closest-name.js';
+import { CapabilityKind, capabilities, holds } from './capabilities.js';
+import { checkGrants } from './check-grants.js';
+import { checkGuests } from './check-guests.js';
+import { checkIds, TOKEN_HINT } from './check-ids.js';
+import { checkPrivileges, privilegesOf } from './check-privileges.js';
+import { checkSharing } from './check-sharing.js';
+import { unknownNameHint } from './closest-name.js';
 import { parseDuration } from './duration.js';
 import { DurationInvalidError } from './errors.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
 import { policyDefaults } from './policy-defaults.js';
-import { isReservedPrincipal, ReservedPrincipal } from './principals.js';
 import { isDisposable, roles } from './roles.js';
 import { Role } from './types.js';
 
-const TOKEN_HINT = 'use letters, digits, - and _ only: it becomes a NATS subject token';
 
 /**
  * What the JSON Schema cannot say: names that must be unique or usable in subjects, the roles a
@@ -26,7 +30,11 @@ export function checkPolicy(document: HostPolicyDocument): PolicyProblem[] {
     ...checkRoleCounts(document.services),
     ...checkRestarts(document.services),
     ...checkUses(document.services),
-    ...checkDevices(document.services),
+    ...checkDevices(document),
+    ...checkGuests(document),
+    ...checkSharing(document),
+    ...checkPrivileges(document),
+    ...checkGrants(document),
   ];
 }
 
@@ -88,31 +96,7 @@ function checkDuration(pointer: string, text: string): PolicyProblem[] {
 }
 
 function checkServiceIds(services: readonly ServiceDocument[]): PolicyProblem[] {
-  const problems: PolicyProblem[] = [];
-  const firstIndex = new Map<string, number>();
-  services.forEach((service, index) => {
-    const pointer = toPointer('services', index, 'id');
-    if (isReservedPrincipal(service.id)) {
-      problems.push({
-        pointer,
-        message: `service id "${service.id}" is reserved for a broker principal`,
-        hint: `choose another id; ${Object.values(ReservedPrincipal).join(', ')} are reserved`,
-      });
-    } else if (!isSubjectToken(service.id)) {
-      problems.push({ pointer, message: `service id "${service.id}" is not a subject token`, hint: TOKEN_HINT });
-    }
-    const first = firstIndex.get(service.id);
-    if (first === undefined) {
-      firstIndex.set(service.id, index);
-    } else {
-      problems.push({
-        pointer,
-        message: `duplicate service id "${service.id}" (first at ${toPointer('services', first)})`,
-        hint: 'give every service a unique id',
-      });
-    }
-  });
-  return problems;
+  return checkIds('service', services.map((service, index) => ({ id: service.id, pointer: toPointer('services', index, 'id') })), { principal: true });
 }
 
 const ROLE_COUNTS: ReadonlyArray<{ role: Role; min: number; max: number; rule: string }> = [
@@ -151,28 +135,24 @@ function checkRestarts(services: readonly ServiceDocument[]): PolicyProblem[] {
 function checkUses(services: readonly ServiceDocument[]): PolicyProblem[] {
   const ids = services.map((service) => service.id);
   return services.flatMap((service, index) =>
-    (service.uses ?? []).flatMap((used, usedIndex) => {
-      if (ids.includes(used)) return [];
-      const guess = closestName(used, ids);
-      return [{
-        pointer: toPointer('services', index, 'uses', usedIndex),
-        message: `uses unknown service "${used}"`,
-        hint: guess === undefined ? `name one of ${ids.map((id) => `"${id}"`).join(', ')}` : `did you mean "${guess}"?`,
-      }];
-    }),
+    (service.uses ?? []).flatMap((used, usedIndex) =>
+      ids.includes(used) ? [] : [{ pointer: toPointer('services', index, 'uses', usedIndex), message: `uses unknown service "${used}"`, hint: unknownNameHint(used, ids, 'services') }],
+    ),
   );
 }
 
-function checkDevices(services: readonly ServiceDocument[]): PolicyProblem[] {
+function checkDevices(document: HostPolicyDocument): PolicyProblem[] {
+  const { services } = document;
+  const privileges = privilegesOf(document);
   const problems: PolicyProblem[] = [];
   const holder = new Map<string, number>();
   services.forEach((service, index) => {
     const devices = service.devices ?? [];
-    if (devices.length > 0 && !roles[service.role].holdsDevices) {
+    if (devices.length > 0 && !holds(privileges, service.role, CapabilityKind.deviceAssigned)) {
       problems.push({
         pointer: toPointer('services', index, 'devices'),
-        message: `a "${service.role}" service cannot hold PCI devices`,
-        hint: `assign devices only to driver VMs: ${holderRoles().join(', ')} services`,
+        message: `a "${service.role}" service cannot hold PCI devices: its role lacks device:assigned`,
+        hint: `assign devices only to driver VMs: ${capabilities[CapabilityKind.deviceAssigned].holders.join(', ')} services`,
       });
     }
     devices.forEach((bdf, deviceIndex) => {
@@ -196,6 +176,3 @@ function checkDevices(services: readonly ServiceDocument[]): PolicyProblem[] {
   return problems;
 }
 
-function holderRoles(): Role[] {
-  return Object.values(Role).filter((role) => roles[role].holdsDevices);
-}

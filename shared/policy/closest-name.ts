@@ -25,3 +25,10 @@ function editDistance(a: string, b: string): number {
   }
   return previous[b.length] ?? 0;
 }
+
+/** How to fix a reference to an unknown name: the likely one, else the list. */
+export function unknownNameHint(word: string, candidates: readonly string[], what: string): string {
+  const guess = closestName(word, candidates);
+  if (guess !== undefined) return `did you mean "${guess}"?`;
+  return candidates.length === 0 ? `the policy has no ${what}` : `name one of ${candidates.map((id) => `"${id}"`).join(', ')}`;
+}

@@ -2,18 +2,18 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Permissions } from '../broker/authorization.js';
 import { subjects, SupervisorOp } from '../bus/subjects.js';
-import { compilePermissions, Direction, Effect, explainPermissions } from './compile-permissions.js';
+import { compilePermissions, Direction, Effect, explainPermissions, noLiveState } from './compile-permissions.js';
 import { loadPolicy } from './load-policy.js';
 import { mayPublish, maySubscribe } from './subject-permits.js';
 import type { HostPolicy, ServicePolicy } from './types.js';
 
-const none = { retired: new Set<string>() };
+const none = noLiveState;
 let policy: HostPolicy;
 let permissions: Map<string, Permissions>;
 
 beforeAll(async () => {
   const defaults = await loadPolicy(fileURLToPath(new URL('../../policies/default.json', import.meta.url)));
-  const blk2: ServicePolicy = { id: 'blk-tenant-a', role: 'block', restart: { kind: 'never' }, devices: [], uses: [] };
+  const blk2: ServicePolicy = { id: 'blk-tenant-a', role: 'block', restart: { kind: 'never' }, devices: [], uses: [], serves: 'none', limits: {} };
   policy = { ...defaults, services: [...defaults.services, blk2] };
   permissions = compilePermissions(policy, none);
 });
@@ -27,24 +27,24 @@ function of(principal: string): Permissions {
 const host = 'demo';
 
 describe('compilePermissions', () => {
-  it('compiles one principal per service, plus supervisor, operator and auditor', () => {
-    expect([...permissions.keys()]).toEqual(['supervisor', 'operator', 'auditor', ...policy.services.map((service) => service.id)]);
+  it('compiles one principal per service and per guest, plus supervisor, operator and auditor', () => {
+    expect([...permissions.keys()]).toEqual(['supervisor', 'operator', 'auditor', ...policy.services.map((service) => service.id), 'web', 'db']);
   });
 
   it("lets boot ask the supervisor to start the platform, and nothing once it is retired", () => {
-    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.platformStart))).toBe(true);
-    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.pciAssign))).toBe(false);
+    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.platformStart, 'boot'))).toBe(true);
+    expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.pciAssign, 'boot'))).toBe(false);
 
-    const retired = compilePermissions(policy, { retired: new Set(['boot']) }).get('boot');
+    const retired = compilePermissions(policy, { retired: new Set(['boot']), grants: [] }).get('boot');
     expect(retired).toEqual({ publish: { allow: [], deny: ['>'] }, subscribe: { allow: [], deny: ['>'] } });
-    for (const subject of [subjects.supervisor(host, SupervisorOp.platformStart), subjects.serviceStatus(host, 'boot')]) {
+    for (const subject of [subjects.supervisor(host, SupervisorOp.platformStart, 'boot'), subjects.serviceStatus(host, 'boot')]) {
       expect(mayPublish(retired as Permissions, subject)).toBe(false);
     }
     expect(maySubscribe(retired as Permissions, subjects.serviceControl(host, 'boot'))).toBe(false);
   });
 
   it('lets only pci-config ask for pci.assign', () => {
-    const assign = subjects.supervisor(host, SupervisorOp.pciAssign);
+    const assign = subjects.supervisor(host, SupervisorOp.pciAssign, 'pci');
     const allowed = [...permissions].filter(([name, perms]) => name !== 'supervisor' && mayPublish(perms, assign)).map(([name]) => name);
     expect(allowed).toEqual(['pci']);
   });
@@ -71,12 +71,52 @@ describe('compilePermissions', () => {
     expect(blk.allowResponses).toBe(true);
   });
 
-  it('follows the role table: toolstack calls builder and xenstore-logic, xenstore-logic calls xenstore-state', () => {
-    expect(mayPublish(of('toolstack'), subjects.rpc(host, 'builder', 'build'))).toBe(true);
+  it('follows the role table: toolstack calls xenstore-logic, xenstore-logic calls xenstore-state', () => {
     expect(mayPublish(of('toolstack'), subjects.rpc(host, 'xs-logic', 'read'))).toBe(true);
     expect(mayPublish(of('toolstack'), subjects.rpc(host, 'xs-state', 'read'))).toBe(false);
     expect(mayPublish(of('xs-logic'), subjects.rpc(host, 'xs-state', 'read'))).toBe(true);
     expect(mayPublish(of('xs-state'), subjects.rpc(host, 'xs-logic', 'read'))).toBe(false);
+  });
+
+  it('lets a toolstack reach the builder only about the guests its vm.manage covers (and ping it)', () => {
+    const toolstack = of('toolstack');
+    expect(mayPublish(toolstack, subjects.rpcForGuest(host, 'builder', 'web', 'create'))).toBe(true);
+    expect(mayPublish(toolstack, subjects.rpcForGuest(host, 'builder', 'db', 'create'))).toBe(true);
+    expect(mayPublish(toolstack, subjects.rpc(host, 'builder', 'ping'))).toBe(true);
+    expect(mayPublish(toolstack, subjects.rpc(host, 'builder', 'build'))).toBe(false);
+    const onlyWeb: HostPolicy = { ...policy, services: policy.services.map((s) => (s.id === 'toolstack' ? { ...s, serves: { guests: ['web'] } } : s)) };
+    const narrowed = compilePermissions(onlyWeb, none).get('toolstack') as Permissions;
+    expect(mayPublish(narrowed, subjects.rpcForGuest(host, 'builder', 'web', 'create'))).toBe(true);
+    expect(mayPublish(narrowed, subjects.rpcForGuest(host, 'builder', 'db', 'create'))).toBe(false);
+    const everyGuest: HostPolicy = { ...onlyWeb, privileges: { ...onlyWeb.privileges, toolstack: ['vm.manage:*'] } };
+    expect(mayPublish(compilePermissions(everyGuest, none).get('toolstack') as Permissions, subjects.rpcForGuest(host, 'builder', 'db', 'create'))).toBe(true);
+  });
+
+  it('gives the supervisor operations of a role its capabilities: grant.issue to the builder, pci.assign to pci-config', () => {
+    expect(mayPublish(of('builder'), subjects.supervisor(host, SupervisorOp.grantIssue, 'builder'))).toBe(true);
+    expect(mayPublish(of('builder'), subjects.supervisor(host, SupervisorOp.grantIssue, 'toolstack'))).toBe(false);
+    expect(mayPublish(of('toolstack'), subjects.supervisor(host, SupervisorOp.grantIssue, 'toolstack'))).toBe(false);
+    const noGrants: HostPolicy = { ...policy, privileges: { ...policy.privileges, builder: ['vm.create'] } };
+    expect(mayPublish(compilePermissions(noGrants, none).get('builder') as Permissions, subjects.supervisor(host, SupervisorOp.grantIssue, 'builder'))).toBe(false);
+  });
+
+  it('gives a guest nothing but its inbox until a runtime grant wires it to a backend, and then only about itself', () => {
+    const before = of('web');
+    expect(maySubscribe(before, `${subjects.inboxPrefix('web')}.x`)).toBe(true);
+    expect(mayPublish(before, subjects.rpcForGuest(host, 'blk-shared', 'web', 'read'))).toBe(false);
+    const grant = { guest: 'web', service: 'blk-shared', device: { kind: 'vbd' as const, id: 'xvda' }, issuedBy: 'builder' };
+    const web = compilePermissions(policy, { retired: new Set(), grants: [grant] }).get('web') as Permissions;
+    expect(mayPublish(web, subjects.rpcForGuest(host, 'blk-shared', 'web', 'read'))).toBe(true);
+    expect(mayPublish(web, subjects.rpcForGuest(host, 'blk-shared', 'db', 'read'))).toBe(false);
+    expect(mayPublish(web, subjects.rpc(host, 'blk-shared', 'ping'))).toBe(false);
+    expect(mayPublish(web, subjects.audit(host, 'lifecycle'))).toBe(false);
+  });
+
+  it('opens explicit grants, scoped to the guests they name', () => {
+    const granted: HostPolicy = { ...policy, grants: [{ principal: 'net-shared', service: 'blk-shared', guests: ['db'] }] };
+    const net = compilePermissions(granted, none).get('net-shared') as Permissions;
+    expect(mayPublish(net, subjects.rpcForGuest(host, 'blk-shared', 'db', 'read'))).toBe(true);
+    expect(mayPublish(net, subjects.rpcForGuest(host, 'blk-shared', 'web', 'read'))).toBe(false);
   });
 
   it('adds the services a policy names in uses', () => {
@@ -113,7 +153,7 @@ describe('compilePermissions', () => {
     const operator = of('operator');
     expect(mayPublish(operator, subjects.control(host, 'status'))).toBe(true);
     expect(mayPublish(operator, subjects.rpc(host, 'xs-logic', 'read'))).toBe(false);
-    expect(mayPublish(operator, subjects.supervisor(host, SupervisorOp.platformStart))).toBe(false);
+    expect(mayPublish(operator, subjects.supervisor(host, SupervisorOp.platformStart, 'operator'))).toBe(false);
     expect(maySubscribe(operator, `${subjects.inboxPrefix('operator')}.x`)).toBe(true);
     expect(maySubscribe(operator, subjects.allServiceStatus(host))).toBe(false);
   });
@@ -121,7 +161,7 @@ describe('compilePermissions', () => {
   it('does not change its input', () => {
     const before = JSON.stringify(policy);
     const retired = new Set(['boot']);
-    compilePermissions(policy, { retired });
+    compilePermissions(policy, { retired, grants: [] });
     expect(JSON.stringify(policy)).toBe(before);
     expect([...retired]).toEqual(['boot']);
   });
@@ -129,7 +169,7 @@ describe('compilePermissions', () => {
 
 describe('explainPermissions', () => {
   it('traces every subject of every principal back to a rule with a reason', () => {
-    for (const live of [none, { retired: new Set(['boot', 'pci']) }]) {
+    for (const live of [none, { retired: new Set(['boot', 'pci']), grants: [] }]) {
       const explained = explainPermissions(policy, live);
       for (const [principal, perms] of compilePermissions(policy, live)) {
         const rules = explained.get(principal)?.rules ?? [];
@@ -164,7 +204,7 @@ describe('explainPermissions', () => {
   });
 
   it('says why a retired service has nothing', () => {
-    const rules = explainPermissions(policy, { retired: new Set(['pci']) }).get('pci');
+    const rules = explainPermissions(policy, { retired: new Set(['pci']), grants: [] }).get('pci');
     expect(rules?.allowResponses).toBeUndefined();
     expect(rules?.rules.map((rule) => rule.because)).toEqual([
       'pci is retired (a pci-config service is disposed of afterJob): it keeps no privileges',

@@ -1,9 +1,11 @@
 import type { Permissions, SubjectRules } from '../broker/authorization.js';
 import { auditorRules } from '../audit/auditor-permissions.js';
-import { ALL_SUBJECTS, serverApis, subjects } from '../bus/subjects.js';
+import { ALL_SUBJECTS, PING, serverApis, subjects } from '../bus/subjects.js';
+import { capabilities, parseCapability } from './capabilities.js';
+import { describeGrant, type LiveGrant } from './live-grants.js';
 import { ReservedPrincipal } from './principals.js';
 import { roles } from './roles.js';
-import { serviceUses } from './services-used-by.js';
+import { type ServiceUse, serviceUses } from './services-used-by.js';
 import { serviceDomid } from './domids.js';
 import { type HostPolicy, Role, type ServicePolicy } from './types.js';
 
@@ -28,11 +30,15 @@ export interface PrincipalRules {
   allowResponses?: { because: string };
 }
 
-/** What the host's services see of its live state. */
+/** What the host's live state adds to the policy. */
 export interface LiveState {
   /** Service ids whose service VM was disposed of (boot, pci-config once done). */
   retired: ReadonlySet<string>;
+  /** Runtime grants in force (a guest wired to its backends). */
+  grants: readonly LiveGrant[];
 }
+
+export const noLiveState: LiveState = { retired: new Set(), grants: [] };
 
 const SERVER_APIS: ReadonlyArray<{ subject: string; because: string }> = [
   { subject: serverApis.jetstream, because: 'JetStream API: streams are managed by the supervisor only' },
@@ -51,6 +57,7 @@ export function explainPermissions(policy: HostPolicy, live: LiveState): Map<str
   for (const service of policy.services) {
     compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service));
   }
+  for (const guest of policy.guests) compiled.set(guest.id, guestRules(policy, guest.id, live));
   return compiled;
 }
 
@@ -107,19 +114,52 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRule
   rules.add(Direction.subscribe, Effect.allow, subjects.serviceControl(host, service.id), 'every service takes commands from the supervisor');
   rules.add(Direction.subscribe, Effect.allow, subjects.rpcAll(host, service.id), 'every service receives the requests sent to it');
   rules.add(Direction.subscribe, Effect.allow, subjects.inboxAll(service.id), 'every service reads replies in its own inbox');
-  for (const use of serviceUses(policy, service)) {
-    rules.add(Direction.publish, Effect.allow, subjects.rpcAll(host, use.service.id), use.because.join('; '));
-  }
+  for (const use of serviceUses(policy, service.id)) usesRules(host, use, rules);
   xenstoreRules(policy, service, rules);
   for (const op of roles[service.role].supervisorOps) {
-    rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op), `role ${service.role} may ask the supervisor for ${op}`);
+    rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op, service.id), `role ${service.role} may ask the supervisor for ${op}`);
   }
+  for (const text of policy.privileges[service.role]) {
+    const capability = parseCapability(text);
+    for (const op of capability === undefined ? [] : capabilities[capability.kind].supervisorOps) {
+      rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op, service.id), `role ${service.role} holds ${text}`);
+    }
+  }
+  denyPrivate(host, rules);
+  return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
+}
+
+/** A guest reads its own replies and reaches the services granted to it, about itself only. */
+function guestRules(policy: HostPolicy, guest: string, live: LiveState): PrincipalRules {
+  const host = policy.host.name;
+  const rules = new Rules();
+  rules.add(Direction.subscribe, Effect.allow, subjects.inboxAll(guest), 'every guest reads replies in its own inbox');
+  for (const use of serviceUses(policy, guest)) usesRules(host, use, rules);
+  for (const grant of live.grants.filter((candidate) => candidate.guest === guest)) {
+    rules.add(Direction.publish, Effect.allow, subjects.rpcForGuestAll(host, grant.service, guest), `runtime grant from ${grant.issuedBy}: ${describeGrant(grant)}`);
+  }
+  denyPrivate(host, rules);
+  return { rules: rules.list };
+}
+
+function usesRules(host: string, use: ServiceUse, rules: Rules): void {
+  const because = use.because.join('; ');
+  const { scope, service } = use;
+  if (scope.kind === 'any') {
+    rules.add(Direction.publish, Effect.allow, subjects.rpcAll(host, service.id), because);
+    return;
+  }
+  rules.add(Direction.publish, Effect.allow, subjects.rpc(host, service.id, PING), `${because} (and may check that it answers)`);
+  if (scope.kind === 'allGuests') rules.add(Direction.publish, Effect.allow, subjects.rpcForAnyGuest(host, service.id), because);
+  else for (const guest of scope.guests) rules.add(Direction.publish, Effect.allow, subjects.rpcForGuestAll(host, service.id, guest), because);
+}
+
+function denyPrivate(host: string, rules: Rules): void {
   const denied = [{ subject: subjects.auditAll(host), because: 'only the supervisor writes and reads the audit log' }, ...SERVER_APIS];
   for (const { subject, because } of denied) {
     rules.add(Direction.publish, Effect.deny, subject, because);
     rules.add(Direction.subscribe, Effect.deny, subject, because);
   }
-  return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
 }
 
 /** XenStore over the bus: Logic serves every domain; a user of it speaks as its own domain only. */
@@ -130,7 +170,7 @@ function xenstoreRules(policy: HostPolicy, service: ServicePolicy, rules: Rules)
     rules.add(Direction.publish, Effect.allow, subjects.xenstoreEventAll(host), 'xenstore-logic delivers watch events to every domain');
     rules.add(Direction.publish, Effect.allow, subjects.xenstoreUp(host), 'a new xenstore-logic instance tells clients to resend what went unanswered');
   }
-  const logic = serviceUses(policy, service).find((use) => use.service.role === Role.xenstoreLogic);
+  const logic = serviceUses(policy, service.id).find((use) => use.service.role === Role.xenstoreLogic);
   if (logic === undefined) return;
   const domid = serviceDomid(policy, service.id);
   const because = `${service.id} uses ${logic.service.id} as domain ${domid}, and as no other`;

@@ -76,3 +76,13 @@ export class DurationInvalidError extends XoarError {
     this.text = text;
   }
 }
+
+export class SizeInvalidError extends XoarError {
+  declare readonly hint: string;
+  readonly text: string;
+
+  constructor(text: string, problem: string, hint: string) {
+    super('size-invalid', `size "${text}" ${problem}`, { hint });
+    this.text = text;
+  }
+}

@@ -39,14 +39,14 @@ describe('loadPolicy: the default policy', () => {
 
   it("lays out the paper's services with their schedules and devices, defaulting the rest", () => {
     expect(policy.services).toEqual([
-      { id: 'boot', role: 'boot', restart: { kind: 'never' }, devices: [], uses: [] },
-      { id: 'pci', role: 'pci-config', restart: { kind: 'never' }, devices: [], uses: [] },
-      { id: 'xs-state', role: 'xenstore-state', restart: { kind: 'never' }, devices: [], uses: [] },
-      { id: 'xs-logic', role: 'xenstore-logic', restart: { kind: 'every', periodMs: 60_000 }, devices: [], uses: [] },
-      { id: 'builder', role: 'builder', restart: { kind: 'onRequest' }, devices: [], uses: [] },
-      { id: 'toolstack', role: 'toolstack', restart: { kind: 'never' }, devices: [], uses: [] },
-      { id: 'blk-shared', role: 'block', restart: { kind: 'every', periodMs: 10_000 }, devices: ['0000:00:04.0'], uses: [] },
-      { id: 'net-shared', role: 'network', restart: { kind: 'every', periodMs: 15_000 }, devices: ['0000:00:03.0'], uses: [] },
+      { id: 'boot', role: 'boot', restart: { kind: 'never' }, devices: [], uses: [], serves: 'none', limits: {} },
+      { id: 'pci', role: 'pci-config', restart: { kind: 'never' }, devices: [], uses: [], serves: 'none', limits: {} },
+      { id: 'xs-state', role: 'xenstore-state', restart: { kind: 'never' }, devices: [], uses: [], serves: 'none', limits: {} },
+      { id: 'xs-logic', role: 'xenstore-logic', restart: { kind: 'every', periodMs: 60_000 }, devices: [], uses: [], serves: 'none', limits: {} },
+      { id: 'builder', role: 'builder', restart: { kind: 'onRequest' }, devices: [], uses: [], serves: 'none', limits: {} },
+      { id: 'toolstack', role: 'toolstack', restart: { kind: 'never' }, devices: [], uses: [], serves: 'all', limits: {} },
+      { id: 'blk-shared', role: 'block', restart: { kind: 'every', periodMs: 10_000 }, devices: ['0000:00:04.0'], uses: [], serves: 'all', limits: {} },
+      { id: 'net-shared', role: 'network', restart: { kind: 'every', periodMs: 15_000 }, devices: ['0000:00:03.0'], uses: [], serves: 'all', limits: {} },
     ]);
     expect(policy.source).toBe(join(policies, 'default.json'));
   });

@@ -7,12 +7,37 @@ import type { Role } from './types.js';
  */
 export type RestartDocument = 'never' | 'onRequest' | { every: string };
 
+export type ServesDocument = 'all' | { tenants: string[] } | { guests: string[] };
+
 export interface ServiceDocument {
   id: string;
   role: Role;
   restart?: RestartDocument;
   devices?: string[];
   uses?: string[];
+  serves?: ServesDocument;
+  limits?: { memory?: string };
+}
+
+export interface TenantDocument {
+  id: string;
+  isolated?: boolean;
+}
+
+export interface GuestDocument {
+  id: string;
+  tenant: string;
+  memory: string;
+  vcpus?: number;
+  disks?: Array<{ vdev: string; size: string; backend?: string }>;
+  vifs?: Array<{ mac: string; backend?: string }>;
+}
+
+export interface GrantDocument {
+  principal: string;
+  service: string;
+  guests?: string[];
+  because?: string;
 }
 
 export interface HostPolicyDocument {
@@ -26,5 +51,9 @@ export interface HostPolicyDocument {
     backoff?: { initial?: string; max?: string };
   };
   xenstore?: { quotas?: Partial<XenstoreQuotas> };
+  tenants?: TenantDocument[];
+  guests?: GuestDocument[];
   services: ServiceDocument[];
+  privileges?: { [R in Role]?: string[] };
+  grants?: GrantDocument[];
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CapabilityKind, capabilities, parseCapability } from './capabilities.js';
 import { Disposal, isDisposable, roles } from './roles.js';
 import { Role } from './types.js';
 
@@ -18,7 +19,22 @@ describe('the role table', () => {
     expect(disposable).toEqual([Role.boot, Role.pciConfig]);
   });
 
-  it('lets only block and network services hold devices', () => {
-    expect(Object.values(Role).filter((role) => roles[role].holdsDevices)).toEqual([Role.block, Role.network]);
+  it('gives device:assigned by default to block and network services only', () => {
+    expect(Object.values(Role).filter((role) => roles[role].defaultPrivileges.includes('device:assigned'))).toEqual([Role.block, Role.network]);
+  });
+
+  it('gives each role by default only capabilities its job can use', () => {
+    for (const role of Object.values(Role)) {
+      for (const text of roles[role].defaultPrivileges) {
+        const capability = parseCapability(text);
+        expect(capability, text).toBeDefined();
+        expect(capabilities[capability?.kind ?? CapabilityKind.vmCreate].holders, `${role}: ${text}`).toContain(role);
+      }
+    }
+  });
+
+  it('lets the toolstack reach the builder only through vm.manage', () => {
+    expect(roles[Role.toolstack].uses).not.toContain(Role.builder);
+    expect(roles[Role.toolstack].defaultPrivileges).toEqual(['vm.manage:own']);
   });
 });

@@ -1,4 +1,5 @@
 import { SupervisorOp } from '../bus/subjects.js';
+import { CapabilityKind } from './capabilities.js';
 import { Role } from './types.js';
 
 /** When a role's service VM is destroyed for good, rather than rolled back. */
@@ -11,26 +12,20 @@ export const Disposal = {
 } as const;
 export type Disposal = (typeof Disposal)[keyof typeof Disposal];
 
-/** Named privileges, for documentation and `xoar policy explain`; the broker enforces subjects, not these. */
-export const Capability = {
-  vmCreate: 'vm.create',
-  pciConfig: 'pci.config',
-  vmManageOwn: 'vm.manage:own',
-  deviceAssigned: 'device:assigned',
-  xenstoreWriteAll: 'xenstore.write:*',
-} as const;
-export type Capability = (typeof Capability)[keyof typeof Capability];
-
 export interface RoleSpec {
   disposal: Disposal;
   /** Boot order: every service of phase n is running before any of phase n + 1 starts. */
   phase: number;
   /** Roles whose services this role's services may send requests to. */
   uses: readonly Role[];
+  /** Supervisor operations that are the role's job itself, whatever its capabilities. */
   supervisorOps: readonly SupervisorOp[];
-  capabilities: readonly Capability[];
-  /** Whether the role is a driver VM that may be assigned PCI devices. */
-  holdsDevices: boolean;
+  /** Capabilities it holds when the policy's `privileges` does not name the role. */
+  defaultPrivileges: readonly string[];
+  /** Capabilities without which it cannot do its job. */
+  requires: readonly CapabilityKind[];
+  /** Serves guests (its `serves` says which): a device backend or a toolstack. */
+  servesGuests: boolean;
 }
 
 /** The role table (the paper's decomposition of dom0): the one place a role's privileges are defined. */
@@ -40,64 +35,72 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     phase: 0,
     uses: [],
     supervisorOps: [SupervisorOp.platformStart],
-    capabilities: [Capability.vmCreate],
-    holdsDevices: false,
+    defaultPrivileges: ['vm.create'],
+    requires: [],
+    servesGuests: false,
   },
   [Role.pciConfig]: {
     disposal: Disposal.afterJob,
     phase: 1,
     uses: [],
-    supervisorOps: [SupervisorOp.pciAssign],
-    capabilities: [Capability.pciConfig],
-    holdsDevices: false,
+    supervisorOps: [],
+    defaultPrivileges: ['pci.config'],
+    requires: [CapabilityKind.pciConfig],
+    servesGuests: false,
   },
   [Role.xenstoreState]: {
     disposal: Disposal.never,
     phase: 2,
     uses: [],
     supervisorOps: [],
-    capabilities: [],
-    holdsDevices: false,
+    defaultPrivileges: [],
+    requires: [],
+    servesGuests: false,
   },
   [Role.xenstoreLogic]: {
     disposal: Disposal.never,
     phase: 3,
     uses: [Role.xenstoreState],
     supervisorOps: [],
-    capabilities: [Capability.xenstoreWriteAll],
-    holdsDevices: false,
+    defaultPrivileges: ['xenstore.write:/'],
+    requires: [],
+    servesGuests: false,
   },
   [Role.builder]: {
     disposal: Disposal.never,
     phase: 4,
     uses: [Role.xenstoreLogic],
     supervisorOps: [],
-    capabilities: [Capability.vmCreate],
-    holdsDevices: false,
+    defaultPrivileges: ['vm.create', 'grant.issue', 'xenstore.write:/local/domain'],
+    requires: [CapabilityKind.vmCreate],
+    servesGuests: false,
   },
   [Role.toolstack]: {
     disposal: Disposal.never,
     phase: 4,
-    uses: [Role.builder, Role.xenstoreLogic],
+    uses: [Role.xenstoreLogic],
     supervisorOps: [],
-    capabilities: [Capability.vmManageOwn],
-    holdsDevices: false,
+    defaultPrivileges: ['vm.manage:own'],
+    requires: [],
+    servesGuests: true,
   },
   [Role.block]: {
     disposal: Disposal.never,
     phase: 5,
     uses: [Role.xenstoreLogic],
     supervisorOps: [],
-    capabilities: [Capability.deviceAssigned],
-    holdsDevices: true,
+    defaultPrivileges: ['device:assigned'],
+    requires: [],
+    servesGuests: true,
   },
   [Role.network]: {
     disposal: Disposal.never,
     phase: 5,
     uses: [Role.xenstoreLogic],
     supervisorOps: [],
-    capabilities: [Capability.deviceAssigned],
-    holdsDevices: true,
+    defaultPrivileges: ['device:assigned'],
+    requires: [],
+    servesGuests: true,
   },
 };
 

@@ -29,8 +29,8 @@ describe('permits', () => {
     expect(permits({ allow: ['>'], deny: ['a.secret.>'] }, 'a.public.x')).toBe(true);
   });
 
-  it('treats an empty allow-list as nats-server does: no restriction, so only a deny can close it', () => {
-    expect(permits({ allow: [] }, 'a.b')).toBe(true);
-    expect(permits({ allow: [], deny: ['>'] }, 'a.b')).toBe(false);
+  it('treats an empty allow-list as the broker enforces it once rendered: nothing is allowed', () => {
+    expect(permits({ allow: [] }, 'a.b')).toBe(false);
+    expect(permits({ allow: [], deny: ['x.>'] }, 'a.b')).toBe(false);
   });
 });

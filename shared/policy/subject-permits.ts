@@ -12,9 +12,12 @@ export function subjectMatches(pattern: string, subject: string): boolean {
   return patternTokens.length === subjectTokens.length;
 }
 
-/** nats-server's rule for a literal subject: an empty allow-list allows everything; a deny always wins. */
+/**
+ * What the broker enforces for a literal subject once `render-config` wrote the rules: an
+ * allow-list entry must match (an empty list allows nothing) and no deny may.
+ */
 export function permits(rules: SubjectRules, subject: string): boolean {
-  const allowed = rules.allow.length === 0 || rules.allow.some((pattern) => subjectMatches(pattern, subject));
+  const allowed = rules.allow.some((pattern) => subjectMatches(pattern, subject));
   return allowed && !(rules.deny ?? []).some((pattern) => subjectMatches(pattern, subject));
 }
 

@@ -1,9 +1,10 @@
 import type { XenstoreQuotas } from '../xenstore/quotas.js';
 
 /**
- * The host policy, version 1: which service VMs a host runs, how they restart and which
- * devices they drive. `policies/schema/host-policy.schema.json` describes the same shape
- * for validation; this file is its TypeScript view after defaults are applied.
+ * The host policy, version 1: which service VMs a host runs, how they restart, which devices
+ * they drive, which guests they serve, what each role may do and what is granted to whom.
+ * `policies/schema/host-policy.schema.json` describes the same shape for validation; this
+ * file is its TypeScript view after defaults are applied.
  */
 export const Role = {
   boot: 'boot',
@@ -37,6 +38,14 @@ export interface Watchdog {
   startTimeoutMs: number;
 }
 
+/** Which guests a service VM serves: none, every guest, the guests of some tenants, or some guests. */
+export type Serves = 'none' | 'all' | { tenants: string[] } | { guests: string[] };
+
+export interface ServiceLimits {
+  /** The most memory the service VM may use, in bytes. */
+  memoryBytes?: number;
+}
+
 export interface ServicePolicy {
   id: string;
   role: Role;
@@ -45,6 +54,45 @@ export interface ServicePolicy {
   devices: string[];
   /** Service ids this service may send requests to, beyond what its role implies. */
   uses: string[];
+  serves: Serves;
+  limits: ServiceLimits;
+}
+
+export interface TenantPolicy {
+  id: string;
+  /** Its guests share no service VM with another tenant's. */
+  isolated: boolean;
+}
+
+export interface DiskPolicy {
+  /** The device the guest sees (`xvda`). */
+  vdev: string;
+  sizeBytes: number;
+  /** The block service that serves it. */
+  backend: string;
+}
+
+export interface VifPolicy {
+  mac: string;
+  /** The network service that serves it. */
+  backend: string;
+}
+
+export interface GuestPolicy {
+  id: string;
+  tenant: string;
+  memoryBytes: number;
+  vcpus: number;
+  disks: DiskPolicy[];
+  vifs: VifPolicy[];
+}
+
+/** An explicit grant: `principal` may send requests to `service`, about `guests` only when given. */
+export interface GrantPolicy {
+  principal: string;
+  service: string;
+  guests?: string[];
+  because?: string;
 }
 
 export type PciSource = { kind: 'sysfs'; root: string } | { kind: 'fixture'; path: string };
@@ -57,7 +105,12 @@ export interface HostPolicy {
   restartBudget: RestartBudget;
   /** XenStore quotas for unprivileged domains: xenstored's defaults, overridden by the policy. */
   xenstore: { quotas: XenstoreQuotas };
+  tenants: TenantPolicy[];
+  guests: GuestPolicy[];
   services: ServicePolicy[];
+  /** Every role's capabilities (`vm.create`, `vm.manage:own`, …): the policy's, else the role's defaults. */
+  privileges: { [R in Role]: string[] };
+  grants: GrantPolicy[];
   /** The file the policy was loaded from, for error messages. */
   source: string;
 }

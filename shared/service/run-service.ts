@@ -3,15 +3,14 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
 import { ControlKind, type ControlCommand, type StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
 import { request, serve } from '../bus/rpc.js';
-import { subjects } from '../bus/subjects.js';
+import { PING, subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
 import { describeError } from '../errors/xoar-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { readBootstrap } from './read-bootstrap.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 
-/** Every service VM answers `ping` with who it is: the liveness probe of clients and benchmarks. */
-export const PING = 'ping';
+export { PING } from '../bus/subjects.js';
 const DEPENDENCY_RETRY_MS = 50;
 
 /**
@@ -58,7 +57,7 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
       serve(nc, subjects.rpc(spec.host, spec.id, op), handler, { queue: spec.id });
     },
     requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
-    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op), payload ?? null),
+    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op, spec.id), payload ?? null),
     reportDone: () => report('done'),
   };
   ctx.serve(PING, () => ({ id: spec.id, instance: spec.instance }));

@@ -24,7 +24,7 @@ export const policyExplainCommand: CommandModule<GlobalOptions, Options> = {
   handler: (argv) =>
     runCommand(argv, async () => {
       const policy = await loadPolicy(argv.file);
-      const explained = explainPermissions(policy, { retired: new Set(argv.retired) });
+      const explained = explainPermissions(policy, { retired: new Set(argv.retired), grants: [] });
       const rules = explained.get(argv.principal);
       if (rules === undefined) throw new UnknownPrincipalError(argv.principal, [...explained.keys()]);
       printResult(argv, { principal: argv.principal, ...rules }, () =>
