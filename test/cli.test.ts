@@ -112,6 +112,25 @@ describe('the xoar CLI against a running host', () => {
     expect(exposure.json()).toMatchObject({ component: 'net', compromised: [{ component: 'net', role: 'network' }], guests: [] });
   });
 
+  it('policy apply takes a new restart schedule live, and refuses with exit 3 what needs a restart, applying nothing', () => {
+    const next = writePolicy(mkdtempSync(join(stateDir, 'next-')), (policy) => {
+      policy['services'].find((s: { id: string }) => s.id === 'net')['restart'] = { every: '30s' };
+    });
+    const applied = xoar(stateDir, 'policy', 'apply', next);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain(`applied ${next}`);
+    expect(applied.stdout).toContain('restart schedules started over: net');
+    expect(applied.stdout).toContain('broker permissions changed: none');
+
+    const withoutNet = writePolicy(mkdtempSync(join(stateDir, 'smaller-')), (policy) => {
+      policy['services'] = policy['services'].filter((s: { id: string }) => s.id !== 'net');
+    });
+    const refused = xoar(stateDir, 'policy', 'apply', withoutNet, '--json');
+    expect(refused.code).toBe(3);
+    expect(refused.json()).toMatchObject({ ok: false, error: { code: 'policy-needs-restart', message: expect.stringContaining('/services/net') } });
+    expect(xoar(stateDir, 'host', 'status', '--json').json()['services']).toHaveLength(8);
+  });
+
   it('host down stops everything: host up exits 0 and no service process is left', async () => {
     const status = xoar(stateDir, 'host', 'status', '--json').json();
     const pids = (status['services'] as Array<{ pid: number | null }>).flatMap((s) => (s.pid ? [s.pid] : [])).concat(status['natsPid']);

@@ -13,6 +13,7 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 const BY_ERROR_CODE: Record<string, ExitCode> = {
   'policy-invalid': ExitCode.invalidPolicy,
   'policy-not-found': ExitCode.invalidPolicy,
+  'policy-needs-restart': ExitCode.invalidPolicy,
   'host-not-running': ExitCode.hostNotRunning,
   'host-ambiguous': ExitCode.usage,
   'broker-unreachable': ExitCode.hostNotRunning,

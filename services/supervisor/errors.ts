@@ -1,5 +1,6 @@
 import { XoarError } from '../../shared/errors/xoar-error.js';
 import { describeGrant } from '../../shared/policy/live-grants.js';
+import type { RestartNeed } from '../../shared/policy/policy-diff.js';
 import type { GrantRequest } from './grant-table.js';
 
 export class HostBootFailedError extends XoarError {
@@ -43,5 +44,13 @@ export class GrantOutsidePolicyError extends XoarError {
 export class GrantNotFoundError extends XoarError {
   constructor(request: GrantRequest) {
     super('grant-not-found', `no grant of ${describeGrant(request)} is in force`, { hint: 'list the grants in force with xoar host status --json' });
+  }
+}
+
+export class PolicyNeedsRestartError extends XoarError {
+  constructor(file: string, blocked: readonly RestartNeed[]) {
+    super('policy-needs-restart', `policy ${file} cannot be applied to the running host:\n${blocked.map(({ what, reason }) => `  ${what}: ${reason}`).join('\n')}`, {
+      hint: 'nothing was applied; restart the host with it (xoar host down, then xoar host up --policy FILE), or change only what a running host can take',
+    });
   }
 }

@@ -1,3 +1,5 @@
+import type { LiveGrant } from '../../shared/policy/live-grants.js';
+
 /** What `xoar host status` shows, served by the supervisor on `xoar.<host>.ctl.status`. */
 export interface ServiceStatus {
   id: string;
@@ -26,4 +28,17 @@ export interface HostStatus {
   /** Where dom0's tools reach XenStore (point XENSTORED_PATH at `socket`); null without XenStore. */
   xenstore: { socket: string } | null;
   services: ServiceStatus[];
+  /** Runtime grants in force: which guest device each backend serves. */
+  grants: LiveGrant[];
+}
+
+/** What `xoar policy apply` reports, served on `xoar.<host>.ctl.policy.apply`. */
+export interface PolicyApplied {
+  policy: string;
+  /** Principals whose broker permissions changed. */
+  permissionsChanged: string[];
+  /** Runtime grants the new policy no longer allows, revoked at the broker. */
+  grantsRevoked: Array<LiveGrant & { reason: string }>;
+  /** Services whose restart schedule changed: their period started over. */
+  rescheduled: string[];
 }

@@ -21,6 +21,7 @@ export function instanceSpec(policy: HostPolicy, service: ServicePolicy, wiring:
     natsUrl: wiring.natsUrl,
     seed,
     heartbeatMs: policy.watchdog.heartbeatMs,
+    ...(service.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: service.limits.memoryBytes }),
     config: { uses: used.map(({ id }) => id), domid: serviceDomid(policy, service.id), ...roleConfig(policy, service, used) },
     readPaths: service.role === Role.pciConfig ? [pciPath(policy)] : [],
     writePaths: service.role === Role.xenstoreState ? [join(wiring.serviceStateRoot, service.id)] : [],

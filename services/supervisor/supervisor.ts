@@ -16,6 +16,8 @@ import { describeError } from '../../shared/errors/xoar-error.js';
 import { hostMachine } from '../../shared/lifecycle/host-machine.js';
 import { type Logger, silentLogger } from '../../shared/log/logger.js';
 import { compilePermissions, type LiveState, noLiveState } from '../../shared/policy/compile-permissions.js';
+import { loadPolicy } from '../../shared/policy/load-policy.js';
+import { diffPolicies } from '../../shared/policy/policy-diff.js';
 import type { LiveGrant } from '../../shared/policy/live-grants.js';
 import { ReservedPrincipal } from '../../shared/policy/principals.js';
 import { roles } from '../../shared/policy/roles.js';
@@ -24,11 +26,12 @@ import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/t
 import { busChannels } from '../../shared/xenstore/bus-client.js';
 import { XenstoreUnixSocketServer } from '../../shared/xenstore/unix-socket-server.js';
 import type { PciAssignment } from '../pci-config/service.js';
-import { AssignmentOutsidePolicyError, HostBootFailedError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
-import type { HostStatus, ServiceStatus } from './host-status.js';
+import { AssignmentOutsidePolicyError, HostBootFailedError, PolicyNeedsRestartError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
+import type { HostStatus, PolicyApplied, ServiceStatus } from './host-status.js';
 import { instanceSpec } from './instance-spec.js';
 import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
+import { planApply } from './apply-plan.js';
 import { type GrantRequest, GrantTable } from './grant-table.js';
 import { drivenServiceMachine } from './service-actors.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
@@ -60,6 +63,7 @@ export class Supervisor {
   readonly stopped: Promise<void>;
   private readonly retired = new Set<string>();
   private readonly grants = new GrantTable();
+  private applying: Promise<unknown> = Promise.resolve();
   private violationCount = 0;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -143,15 +147,7 @@ export class Supervisor {
       supervisor.wire();
       writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
       writeFileSync(paths.auditorSeed, `${keys.seedOf(ReservedPrincipal.auditor)}\n`, { mode: 0o600 });
-      writeRuntime(paths, {
-        v: 1,
-        host,
-        pid: process.pid,
-        natsUrl,
-        operatorSeedFile: paths.operatorSeed,
-        policy: policy.source,
-        startedAt: supervisor.startedAt.toISOString(),
-      });
+      supervisor.publishRuntime();
       await audit.append(AuditKind.host, ReservedPrincipal.supervisor, {
         event: 'booting',
         policy: policy.source,
@@ -167,6 +163,19 @@ export class Supervisor {
       await broker.stop();
       throw error;
     }
+  }
+
+  /** Tells the CLI how to reach this host, and which policy it runs. */
+  private publishRuntime(): void {
+    writeRuntime(this.paths, {
+      v: 1,
+      host: this.policy.host.name,
+      pid: process.pid,
+      natsUrl: this.broker.url,
+      operatorSeedFile: this.paths.operatorSeed,
+      policy: this.policy.source,
+      startedAt: this.startedAt.toISOString(),
+    });
   }
 
   /** Credentials of a principal: for tests that play a compromised service VM. */
@@ -191,6 +200,7 @@ export class Supervisor {
       violations: this.violationCount,
       xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
       services: this.policy.services.map((service) => this.serviceStatus(service)),
+      grants: [...this.grants.list()],
     };
   }
 
@@ -204,6 +214,38 @@ export class Supervisor {
     actor.send({ type: 'rollback', cause: 'operator' });
     await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: ROLLBACK_WAIT_MS });
     return this.serviceStatus(service);
+  }
+
+  /**
+   * Applies a new policy to the running host, or nothing of it: it must be valid, and need no
+   * restart (same services in the same order with the same roles, devices and clean snapshots).
+   * Runtime grants it no longer allows are revoked, the broker reloads (no connection drops),
+   * changed restart schedules start over, and nothing else is restarted.
+   */
+  applyPolicy(file: string, by: string): Promise<PolicyApplied> {
+    const applied = this.applying.then(() => this.applyNow(file, by));
+    this.applying = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applyNow(file: string, by: string): Promise<PolicyApplied> {
+    const next = await loadPolicy(file);
+    const plan = planApply(this.policy, next, this.liveState(), diffPolicies(this.policy, next).needsRestart);
+    if (plan.blocked.length > 0) throw new PolicyNeedsRestartError(file, plan.blocked);
+    this.policy = next;
+    const revoked = this.grants.reconcile(next);
+    if (plan.permissionsChanged.length > 0 || revoked.length > 0) await this.reloadPermissions();
+    for (const { grant, reason } of revoked) await this.recordRevocation(ReservedPrincipal.supervisor, grant, `policy ${file} applied: ${reason}`);
+    for (const { id, restart } of plan.rescheduled) this.host.system.get(id)?.send({ type: 'reschedule', restart });
+    const result: PolicyApplied = {
+      policy: file,
+      permissionsChanged: plan.permissionsChanged,
+      grantsRevoked: revoked.map(({ grant, reason }) => ({ ...grant, reason })),
+      rescheduled: plan.rescheduled.map(({ id }) => id),
+    };
+    await this.audit.append(AuditKind.policyApplied, by, { ...result });
+    this.publishRuntime();
+    return result;
   }
 
   /** Stops every service VM, then the broker; idempotent. */
@@ -270,6 +312,7 @@ export class Supervisor {
     });
 
     serve(this.nc, subjects.control(host, ControlOp.status), () => this.status());
+    serve(this.nc, subjects.control(host, ControlOp.policyApply), (payload) => this.applyPolicy(String((payload as { file?: unknown } | null)?.file ?? ''), ReservedPrincipal.operator));
     serve(this.nc, subjects.control(host, ControlOp.serviceRestart), (payload) => this.restart(String((payload as { id?: unknown } | null)?.id ?? '')));
     serve(this.nc, subjects.control(host, ControlOp.hostDown), async () => {
       const running = this.policy.services.filter((s) => this.registry.view(s.id) !== undefined).map((s) => s.id);

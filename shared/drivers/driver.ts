@@ -16,6 +16,8 @@ export interface InstanceSpec {
   /** The service VM's own nkey seed: its only credential. Never put in the environment. */
   seed: string;
   heartbeatMs: number;
+  /** The most memory the instance may use, when the policy limits it. */
+  memoryLimitBytes?: number;
   /** Role-specific configuration the instance needs at start (JSON-serialisable). */
   config: Record<string, unknown>;
   /** Host paths the instance must be able to read besides its code (a driver may enforce it). */

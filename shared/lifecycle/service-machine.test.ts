@@ -194,6 +194,38 @@ describe('service machine', () => {
     expect(service.context().rollbackInProgress).toEqual({ at: 2500, cause: 'timer' });
   });
 
+  it('takes a new schedule while running: the new period counts from the reschedule, and never stops the timer', async () => {
+    const service = serviceUnderTest({ restart: { kind: 'every', periodMs: 2500 } });
+    await service.startAndRun();
+    service.healthyFor(2000);
+    service.actor.send({ type: 'reschedule', restart: { kind: 'every', periodMs: 1000 } });
+    expect(service.state()).toBe('running.watched');
+    service.healthyFor(500);
+    service.clock.increment(499);
+    expect(service.state()).toBe('running.watched');
+    service.clock.increment(1);
+    expect(service.state()).toBe('rollingBack.destroying');
+    expect(service.context().rollbackInProgress).toEqual({ at: 3000, cause: 'timer' });
+
+    const never = serviceUnderTest({ restart: { kind: 'every', periodMs: 2500 } });
+    await never.startAndRun();
+    never.actor.send({ type: 'reschedule', restart: { kind: 'never' } });
+    never.healthyFor(10_000);
+    expect(never.state()).toBe('running.watched');
+    expect(never.context().instance).toBe(1);
+  });
+
+  it('keeps a new schedule given before it runs', async () => {
+    const service = serviceUnderTest({ restart: { kind: 'never' } });
+    service.actor.send({ type: 'reschedule', restart: { kind: 'every', periodMs: 700 } });
+    await service.startAndRun();
+    service.healthyFor(500);
+    service.clock.increment(199);
+    expect(service.state()).toBe('running.watched');
+    service.clock.increment(1);
+    expect(service.state()).toBe('rollingBack.destroying');
+  });
+
   it('rolls back: destroys the old instance, restores instance+1 from the snapshot, records the duration', async () => {
     const service = serviceUnderTest();
     await service.startAndRun();

@@ -58,6 +58,8 @@ export type ServiceCommand =
   | { type: 'start' }
   | { type: 'retire' }
   | { type: 'rollback'; cause: typeof RollbackCause.operator | typeof RollbackCause.request }
+  /** A new restart schedule (a policy applied live); a running service's period starts over now. */
+  | { type: 'reschedule'; restart: RestartSchedule }
   | { type: 'stop' };
 
 export type ServiceEvent = InstanceReport | ServiceCommand;
@@ -222,6 +224,10 @@ export const serviceMachine = setup({
     markRunning: assign({ runningSince: ({ context }) => context.clock.now() }),
     requestStop: assign({ stopRequested: true }),
     requestRetire: assign({ retireRequested: true }),
+    setRestart: assign(({ event }) => {
+      assertEvent(event, 'reschedule');
+      return { restart: event.restart };
+    }),
     beginRollback: assign(({ context }, params: { cause: RollbackCause }) => ({
       rollbackInProgress: { at: context.clock.now(), cause: params.cause },
     })),
@@ -272,6 +278,7 @@ export const serviceMachine = setup({
     retireRequested: false,
   }),
   initial: 'defined',
+  on: { reschedule: { actions: 'setRestart' } },
   states: {
     defined: {
       on: {
@@ -382,6 +389,7 @@ export const serviceMachine = setup({
         'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
         retire: { guard: 'isDisposable', target: 'retiring' },
         stop: { target: 'stopping' },
+        reschedule: { target: 'running', reenter: true, actions: 'setRestart' },
       },
     },
 

@@ -2,7 +2,7 @@ import { unknownNameHint } from './closest-name.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
-import { isDisposable, roles } from './roles.js';
+import { disposedWhen, isDisposable, roles } from './roles.js';
 
 /** One service sending requests to another, and where the policy says so. */
 interface UseEdge {
@@ -36,7 +36,7 @@ function checkGrant(document: HostPolicyDocument, grant: NonNullable<HostPolicyD
   } else if (grant.service === grant.principal) {
     problems.push({ pointer: pointer('service'), message: `"${grant.principal}" is granted itself`, hint: 'a service always answers its own requests; remove the grant' });
   } else if (isDisposable(service.role)) {
-    problems.push({ pointer: pointer('service'), message: `"${service.id}" is a ${service.role} service, disposed of ${roles[service.role].disposal}: nothing can use it`, hint: 'grant a service that lives on' });
+    problems.push({ pointer: pointer('service'), message: `"${service.id}" is a ${service.role} service, disposed of ${disposedWhen(service.role)}: nothing can use it`, hint: 'grant a service that lives on' });
   }
   (grant.guests ?? []).forEach((guest, guestIndex) => {
     if (!guestIds.includes(guest)) {
@@ -50,7 +50,8 @@ function checkGrant(document: HostPolicyDocument, grant: NonNullable<HostPolicyD
 
 function checkUseOrder(document: HostPolicyDocument): PolicyProblem[] {
   const byId = new Map(document.services.map((service) => [service.id, service]));
-  const edges = useEdges(document).filter((edge) => byId.has(edge.from) && byId.has(edge.to));
+  // Self-uses are refused where they are written (`checkUses`, `checkGrant`).
+  const edges = useEdges(document).filter((edge) => byId.has(edge.from) && byId.has(edge.to) && edge.from !== edge.to);
   const later = edges.flatMap((edge): PolicyProblem[] => {
     const [from, to] = [byId.get(edge.from) as ServiceDocument, byId.get(edge.to) as ServiceDocument];
     if (roles[to.role].phase <= roles[from.role].phase) return [];

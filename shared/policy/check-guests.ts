@@ -1,5 +1,6 @@
 import { checkIds } from './check-ids.js';
 import { unknownNameHint } from './closest-name.js';
+import { SizeInvalidError } from './errors.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { GuestDocument, HostPolicyDocument } from './policy-document.js';
@@ -7,7 +8,8 @@ import { servicesServing } from './sharing.js';
 import { parseSize } from './size.js';
 import { Role } from './types.js';
 
-const MIN_MEMORY_BYTES = 16 * 1024 ** 2;
+/** The least memory a guest or a service VM may have. */
+export const MIN_MEMORY_BYTES = 16 * 1024 ** 2;
 
 /** A device kind: the guest's list it is in and the role that serves it. */
 const DEVICE_KINDS = [
@@ -44,14 +46,24 @@ function checkTenant(document: HostPolicyDocument, guest: GuestDocument, index: 
 }
 
 function checkSizes(guest: GuestDocument, index: number): PolicyProblem[] {
-  const problems: PolicyProblem[] = [];
-  if (parseSize(guest.memory) < MIN_MEMORY_BYTES) {
-    problems.push({ pointer: toPointer('guests', index, 'memory'), message: `guest "${guest.id}" has ${guest.memory} of memory, less than 16MiB`, hint: 'give a guest at least 16MiB' });
+  return [
+    ...checkSize(toPointer('guests', index, 'memory'), guest.memory, MIN_MEMORY_BYTES, { message: `guest "${guest.id}" has ${guest.memory} of memory, less than 16MiB`, hint: 'give a guest at least 16MiB' }),
+    ...(guest.disks ?? []).flatMap((disk, diskIndex) =>
+      checkSize(toPointer('guests', index, 'disks', diskIndex, 'size'), disk.size, 1, { message: `disk ${disk.vdev} of guest "${guest.id}" has size 0`, hint: 'give the disk a size, e.g. "1GiB"' }),
+    ),
+  ];
+}
+
+/** A size of at least `min` bytes (else the problem `small`), and small enough to count in bytes. */
+export function checkSize(pointer: string, text: string, min: number, small: { message: string; hint: string }): PolicyProblem[] {
+  let bytes: number;
+  try {
+    bytes = parseSize(text);
+  } catch (error) {
+    if (error instanceof SizeInvalidError) return [{ pointer, message: error.message, hint: error.hint }];
+    throw error;
   }
-  (guest.disks ?? []).forEach((disk, diskIndex) => {
-    if (parseSize(disk.size) === 0) problems.push({ pointer: toPointer('guests', index, 'disks', diskIndex, 'size'), message: `disk ${disk.vdev} of guest "${guest.id}" has size 0`, hint: 'give the disk a size, e.g. "1GiB"' });
-  });
-  return problems;
+  return bytes < min ? [{ pointer, ...small }] : [];
 }
 
 function checkVdevs(guest: GuestDocument, index: number): PolicyProblem[] {
@@ -68,7 +80,7 @@ function checkVdevs(guest: GuestDocument, index: number): PolicyProblem[] {
 
 function checkMacs(guests: readonly GuestDocument[]): PolicyProblem[] {
   const problems: PolicyProblem[] = [];
-  const owner = new Map<string, string>();
+  const owner = new Map<string, { guest: string; pointer: string }>();
   guests.forEach((guest, index) =>
     (guest.vifs ?? []).forEach((vif, vifIndex) => {
       const pointer = toPointer('guests', index, 'vifs', vifIndex, 'mac');
@@ -76,8 +88,8 @@ function checkMacs(guests: readonly GuestDocument[]): PolicyProblem[] {
         problems.push({ pointer, message: `MAC ${vif.mac} of guest "${guest.id}" is a multicast address`, hint: 'use a unicast address: the first byte must be even, e.g. 00:16:3e:xx:xx:xx (Xen\'s prefix)' });
       }
       const first = owner.get(vif.mac);
-      if (first === undefined) owner.set(vif.mac, pointer);
-      else problems.push({ pointer, message: `MAC ${vif.mac} of guest "${guest.id}" is already used at ${first}`, hint: 'give every vif on the host its own MAC address' });
+      if (first === undefined) owner.set(vif.mac, { guest: guest.id, pointer });
+      else problems.push({ pointer, message: `MAC ${vif.mac} of guest "${guest.id}" is also used by guest "${first.guest}" (${first.pointer})`, hint: 'give every vif on the host its own MAC address' });
     }),
   );
   return problems;
@@ -94,7 +106,7 @@ function checkBackends(document: HostPolicyDocument, guest: GuestDocument, index
         if (serving.length === 1) return [];
         return serving.length === 0
           ? [{ pointer, message: `${what} has no backend: no ${role} service serves the guest`, hint: `add "${guest.id}" or its tenant "${guest.tenant}" to the "serves" of a ${role} service` }]
-          : [{ pointer, message: `${what} could be served by ${serving.map((id) => `"${id}"`).join(' or ')}`, hint: 'name the one that serves it in "backend"' }];
+          : [{ pointer, message: `${what} names no backend, and ${serving.length} ${role} services serve the guest: ${serving.map((id) => `"${id}"`).join(', ')}`, hint: `name the one that serves it in "backend", e.g. "backend": "${serving[0]}"` }];
       }
       const backendPointer = `${pointer}/backend`;
       const backend = document.services.find((service) => service.id === device.backend);

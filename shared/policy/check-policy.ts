@@ -2,7 +2,7 @@ import { isSubjectToken } from '../bus/subjects.js';
 import { isBdf } from '../pci/bdf.js';
 import { CapabilityKind, capabilities, holds } from './capabilities.js';
 import { checkGrants } from './check-grants.js';
-import { checkGuests } from './check-guests.js';
+import { checkGuests, checkSize, MIN_MEMORY_BYTES } from './check-guests.js';
 import { checkIds, TOKEN_HINT } from './check-ids.js';
 import { checkPrivileges, privilegesOf } from './check-privileges.js';
 import { checkSharing } from './check-sharing.js';
@@ -13,7 +13,7 @@ import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
 import { policyDefaults } from './policy-defaults.js';
-import { isDisposable, roles } from './roles.js';
+import { disposedWhen, isDisposable } from './roles.js';
 import { Role } from './types.js';
 
 
@@ -31,6 +31,7 @@ export function checkPolicy(document: HostPolicyDocument): PolicyProblem[] {
     ...checkRestarts(document.services),
     ...checkUses(document.services),
     ...checkDevices(document),
+    ...checkLimits(document.services),
     ...checkGuests(document),
     ...checkSharing(document),
     ...checkPrivileges(document),
@@ -125,7 +126,7 @@ function checkRestarts(services: readonly ServiceDocument[]): PolicyProblem[] {
     isDisposable(service.role) && service.restart !== undefined && service.restart !== 'never'
       ? [{
           pointer: toPointer('services', index, 'restart'),
-          message: `a "${service.role}" service is disposed of ${roles[service.role].disposal}, so it cannot restart ${JSON.stringify(service.restart)}`,
+          message: `a "${service.role}" service is disposed of ${disposedWhen(service.role)}, so it cannot restart ${JSON.stringify(service.restart)}`,
           hint: 'remove "restart" or set it to "never"',
         }]
       : [],
@@ -135,9 +136,19 @@ function checkRestarts(services: readonly ServiceDocument[]): PolicyProblem[] {
 function checkUses(services: readonly ServiceDocument[]): PolicyProblem[] {
   const ids = services.map((service) => service.id);
   return services.flatMap((service, index) =>
-    (service.uses ?? []).flatMap((used, usedIndex) =>
-      ids.includes(used) ? [] : [{ pointer: toPointer('services', index, 'uses', usedIndex), message: `uses unknown service "${used}"`, hint: unknownNameHint(used, ids, 'services') }],
-    ),
+    (service.uses ?? []).flatMap((used, usedIndex): PolicyProblem[] => {
+      const pointer = toPointer('services', index, 'uses', usedIndex);
+      if (used === service.id) return [{ pointer, message: `"${used}" uses itself`, hint: 'a service always answers its own requests; remove it from "uses"' }];
+      return ids.includes(used) ? [] : [{ pointer, message: `uses unknown service "${used}"`, hint: unknownNameHint(used, ids, 'services') }];
+    }),
+  );
+}
+
+function checkLimits(services: readonly ServiceDocument[]): PolicyProblem[] {
+  return services.flatMap(({ id, limits }, index) =>
+    limits?.memory === undefined
+      ? []
+      : checkSize(toPointer('services', index, 'limits', 'memory'), limits.memory, MIN_MEMORY_BYTES, { message: `service "${id}" is limited to ${limits.memory} of memory, less than 16MiB`, hint: 'allow a service VM at least 16MiB' }),
   );
 }
 

@@ -3,7 +3,7 @@ import { unknownNameHint } from './closest-name.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument } from './policy-document.js';
-import { isDisposable, roles } from './roles.js';
+import { disposedWhen, isDisposable, roles } from './roles.js';
 import { Role } from './types.js';
 
 /** Every role's capability list: the policy's where it names the role, else the role's defaults. */
@@ -41,7 +41,7 @@ function checkCapability(document: HostPolicyDocument, role: Role, text: string,
   }
   if (spec.standing && isDisposable(role)) {
     const lasting = Object.values(Role).filter((holder) => spec.holders.includes(holder) && !isDisposable(holder));
-    return [{ pointer, message: `"${role}" is disposed of ${roles[role].disposal}, but ${text} is a standing privilege that would outlive it`, hint: `give it to a role that lives on: ${lasting.join(', ')}` }];
+    return [{ pointer, message: `"${role}" is disposed of ${disposedWhen(role)}, but ${text} is a standing privilege that would outlive it`, hint: `give it to a role that lives on: ${lasting.join(', ')}` }];
   }
   if (capability.kind === CapabilityKind.vmManage && capability.scope.kind === 'tenant') {
     const tenants = (document.tenants ?? []).map((tenant) => tenant.id);

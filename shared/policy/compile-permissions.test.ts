@@ -207,8 +207,8 @@ describe('explainPermissions', () => {
     const rules = explainPermissions(policy, { retired: new Set(['pci']), grants: [] }).get('pci');
     expect(rules?.allowResponses).toBeUndefined();
     expect(rules?.rules.map((rule) => rule.because)).toEqual([
-      'pci is retired (a pci-config service is disposed of afterJob): it keeps no privileges',
-      'pci is retired (a pci-config service is disposed of afterJob): it keeps no privileges',
+      'pci is retired (a pci-config service is disposed of once its job is done): it keeps no privileges',
+      'pci is retired (a pci-config service is disposed of once its job is done): it keeps no privileges',
     ]);
   });
 });

@@ -4,7 +4,7 @@ import { ALL_SUBJECTS, PING, serverApis, subjects } from '../bus/subjects.js';
 import { capabilities, parseCapability } from './capabilities.js';
 import { describeGrant, type LiveGrant } from './live-grants.js';
 import { ReservedPrincipal } from './principals.js';
-import { roles } from './roles.js';
+import { disposedWhen, roles } from './roles.js';
 import { type ServiceUse, serviceUses } from './services-used-by.js';
 import { serviceDomid } from './domids.js';
 import { type HostPolicy, Role, type ServicePolicy } from './types.js';
@@ -98,7 +98,7 @@ function operatorRules(host: string): PrincipalRules {
 }
 
 function retiredRules(service: ServicePolicy): PrincipalRules {
-  const because = `${service.id} is retired (a ${service.role} service is disposed of ${roles[service.role].disposal}): it keeps no privileges`;
+  const because = `${service.id} is retired (a ${service.role} service is disposed of ${disposedWhen(service.role)}): it keeps no privileges`;
   return {
     rules: [
       { direction: Direction.publish, effect: Effect.deny, subject: ALL_SUBJECTS, because },

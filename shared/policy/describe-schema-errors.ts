@@ -1,9 +1,10 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { closestName } from './closest-name.js';
 import { parseDuration } from './duration.js';
-import { DurationInvalidError } from './errors.js';
+import { DurationInvalidError, SizeInvalidError } from './errors.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
+import { parseSize } from './size.js';
 
 interface SchemaNode {
   description?: string;
@@ -64,7 +65,7 @@ function describe(error: ErrorObject): PolicyProblem | undefined {
         hint: about,
       };
     case 'pattern':
-      return error.schemaPath.startsWith('#/$defs/duration/') ? durationProblem(pointer, String(error.data)) : {
+      return patternProblem(pointer, String(error.data), error.schemaPath, about) ?? {
         pointer,
         message: `${JSON.stringify(error.data)} does not match ${String(params.pattern)}`,
         hint: about,
@@ -95,6 +96,30 @@ function describe(error: ErrorObject): PolicyProblem | undefined {
     default:
       return { pointer, message: error.message ?? `fails the schema's "${error.keyword}" rule`, hint: about };
   }
+}
+
+/** What a string that fails a pattern should be, by where it is, in words rather than as a regular expression. */
+const PATTERN_WORDS: ReadonlyArray<{ at: RegExp; problem: string }> = [
+  { at: /^\/privileges\/[^/]+\/\d+$/, problem: 'is not a capability' },
+  { at: /^\/guests\/\d+\/vifs\/\d+\/mac$/, problem: 'is not a MAC address in lower-case hex' },
+  { at: /^\/guests\/\d+\/disks\/\d+\/vdev$/, problem: 'is not a disk device name' },
+];
+
+function patternProblem(pointer: string, text: string, schemaPath: string, about: string): PolicyProblem | undefined {
+  if (schemaPath.startsWith('#/$defs/duration/')) return durationProblem(pointer, text);
+  if (schemaPath.startsWith('#/$defs/size/')) return sizeProblem(pointer, text);
+  const words = PATTERN_WORDS.find((candidate) => candidate.at.test(pointer));
+  return words === undefined ? undefined : { pointer, message: `${JSON.stringify(text)} ${words.problem}`, hint: about };
+}
+
+function sizeProblem(pointer: string, text: string): PolicyProblem {
+  try {
+    parseSize(text);
+  } catch (error) {
+    if (error instanceof SizeInvalidError) return { pointer, message: error.message, hint: error.hint };
+    throw error;
+  }
+  throw new Error(`size "${text}" failed the schema pattern but parses: the schema and SIZE_PATTERN disagree`);
 }
 
 function durationProblem(pointer: string, text: string): PolicyProblem {

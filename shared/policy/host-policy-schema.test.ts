@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DURATION_PATTERN } from './duration.js';
 import { hostPolicySchemaPath, readHostPolicySchema } from './host-policy-schema.js';
+import { SIZE_PATTERN } from './size.js';
 
 type Schema = Record<string, unknown>;
 
@@ -35,5 +36,10 @@ describe('host-policy.schema.json', () => {
   it('accepts durations with the same pattern the parser uses', async () => {
     const schema = await readHostPolicySchema();
     expect((schema.$defs as Record<string, Schema>).duration?.pattern).toBe(DURATION_PATTERN.source);
+  });
+
+  it('accepts sizes with the same pattern the parser uses', async () => {
+    const schema = await readHostPolicySchema();
+    expect((schema.$defs as Record<string, Schema>).size?.pattern).toBe(SIZE_PATTERN.source);
   });
 });

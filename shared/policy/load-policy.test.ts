@@ -85,7 +85,7 @@ describe('loadPolicy: invalid policies', () => {
     ['bad-bdf.json', '/services/3/devices/0', 8, '"00:04.0" is not a PCI address', '0000:00:04.0'],
     ['device-twice.json', '/services/4/devices/0', 9, 'device 0000:00:04.0 is also assigned to "blk" (/services/3)', 'one driver VM'],
     ['device-on-builder.json', '/services/3/devices', 8, 'a "builder" service cannot hold PCI devices', 'block, network'],
-    ['disposable-restart.json', '/services/3/restart', 8, 'a "pci-config" service is disposed of afterJob, so it cannot restart', '"never"'],
+    ['disposable-restart.json', '/services/3/restart', 8, 'a "pci-config" service is disposed of once its job is done, so it cannot restart', '"never"'],
     ['duplicate-key.json', '/services/1', 6, 'property "role" appears twice', 'keep one'],
     ['syntax-error.json', '', 6, "json syntax: Expected ',' or ']' after array element", 'syntax'],
     ['unknown-property.yaml', '/services/2', 11, 'unknown property "restarts"', 'did you mean "restart"?'],

@@ -108,3 +108,14 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
 export function isDisposable(role: Role): boolean {
   return roles[role].disposal !== Disposal.never;
 }
+
+const DISPOSED_WHEN: { readonly [D in Disposal]: string } = {
+  [Disposal.afterBoot]: 'once the platform is up',
+  [Disposal.afterJob]: 'once its job is done',
+  [Disposal.never]: 'never',
+};
+
+/** When a role's service VM is disposed of, in words for messages: "once its job is done". */
+export function disposedWhen(role: Role): string {
+  return DISPOSED_WHEN[roles[role].disposal];
+}

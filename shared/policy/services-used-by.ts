@@ -41,7 +41,7 @@ export function serviceUses(policy: HostPolicy, principal: string): ServiceUse[]
     for (const capability of capabilitiesOf(policy.privileges, user.role)) {
       if (capability.kind !== CapabilityKind.vmManage) continue;
       const scope = manageScope(policy, user, capability);
-      for (const builder of policy.services.filter((candidate) => candidate.role === Role.builder)) add(builder, scope, `role ${user.role} holds ${describeManage(capability)}: it manages those guests through the builder`);
+      for (const builder of policy.services.filter((candidate) => candidate.role === Role.builder)) add(builder, scope, `role ${user.role} holds ${describeManage(capability)}: it manages ${describeManaged(capability, scope)} through the builder`);
     }
   }
   for (const grant of policy.grants.filter((candidate) => candidate.principal === principal)) {
@@ -73,6 +73,18 @@ function manageScope(policy: HostPolicy, user: ServicePolicy, capability: Extrac
 function describeManage(capability: Extract<Capability, { kind: 'vm.manage' }>): string {
   const { scope } = capability;
   return `vm.manage:${scope.kind === 'all' ? '*' : scope.kind === 'own' ? 'own' : `tenant:${scope.tenant}`}`;
+}
+
+function describeManaged(capability: Extract<Capability, { kind: 'vm.manage' }>, scope: UseScope): string {
+  const guests = scope.kind === 'guests' ? ` (${scope.guests.length === 0 ? 'none' : scope.guests.join(', ')})` : '';
+  switch (capability.scope.kind) {
+    case 'all':
+      return 'every guest';
+    case 'own':
+      return `the guests it serves${guests}`;
+    case 'tenant':
+      return `the guests of tenant ${capability.scope.tenant}${guests}`;
+  }
 }
 
 function widest(a: UseScope, b: UseScope): UseScope {

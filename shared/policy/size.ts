@@ -9,10 +9,21 @@ export const SIZE_PATTERN = /^([0-9]+)(KiB|MiB|GiB|TiB)$/;
 /** Parses a policy size (`256MiB`, `10GiB`) into bytes. */
 export function parseSize(text: string): number {
   const match = SIZE_PATTERN.exec(text);
-  if (match === null) throw new SizeInvalidError(text, 'is not a size', 'write a whole number followed by KiB, MiB, GiB or TiB, e.g. "256MiB"');
+  if (match === null) throw new SizeInvalidError(text, describeMalformed(text), 'write a whole number followed by KiB, MiB, GiB or TiB, e.g. "256MiB"');
   const bytes = Number(match[1]) * BYTES_PER_UNIT[match[2] as SizeUnit];
   if (!Number.isSafeInteger(bytes)) throw new SizeInvalidError(text, 'is too large', 'use at most 8191TiB');
   return bytes;
+}
+
+function describeMalformed(text: string): string {
+  if (text.trim() === '') return 'is empty';
+  if (/\s/.test(text)) return 'contains white space';
+  if (text.startsWith('-')) return 'is negative';
+  if (/^[0-9]*\.[0-9]/.test(text)) return 'is not a whole number';
+  const unit = /^[0-9]+(.*)$/.exec(text)?.[1];
+  if (unit === '') return 'has no unit';
+  if (unit !== undefined) return `has unknown unit "${unit}"`;
+  return 'is not a size';
 }
 
 /** The largest whole unit: 268435456 → `256MiB`. */

@@ -2,15 +2,21 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandModule } from 'yargs';
 import { connectSocketChannel } from '../../../shared/xenstore/socket-channel.js';
 import { XenstoreClient } from '../../../shared/xenstore/xenstore-client.js';
+import { AuditIndex } from '../../../shared/audit/audit-index.js';
 import { readAudit } from '../../../shared/audit/audit-log.js';
+import { exposure } from '../../../shared/audit/exposure.js';
 import type { AuditRecord } from '../../../shared/audit/audit-record.js';
 import { connectAs } from '../../../shared/bus/connect.js';
-import { subjects } from '../../../shared/bus/subjects.js';
+import { request } from '../../../shared/bus/rpc.js';
+import { SupervisorOp, subjects } from '../../../shared/bus/subjects.js';
+import { DeviceKind } from '../../../shared/policy/live-grants.js';
 import { Role } from '../../../shared/policy/types.js';
+import type { GrantRequest } from '../../supervisor/grant-table.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { GlobalOptions } from '../global-options.js';
 import { runCommand } from '../output.js';
 import { renderStatus } from '../render-status.js';
+import { exposureText } from './audit-render.js';
 import { type SupervisorCliOptions, startSupervisor, withSupervisorOptions } from '../supervisor-options.js';
 
 type Options = GlobalOptions & SupervisorCliOptions;
@@ -20,8 +26,9 @@ const TIMED_ROLLBACK_WAIT_MS = 60_000;
 
 /**
  * The main job end to end, in under a minute: a host boots from its policy, the disposable
- * roles retire, drivers roll back on their timers, an operator rolls one back by hand, a crash
- * is recovered, a compromised service is refused by the broker, and the audit log answers.
+ * roles retire, the builder wires the guests' devices to their backends, drivers roll back on
+ * their timers, an operator rolls one back by hand, a crash is recovered, a compromised service
+ * is refused by the broker, and the audit log answers the auditor's exposure question.
  */
 export const demoCommand: CommandModule<GlobalOptions, Options> = {
   command: 'demo',
@@ -37,11 +44,13 @@ export const demoCommand: CommandModule<GlobalOptions, Options> = {
         await supervisor.booted;
         say('booted', `all roles booted in ${Date.now() - began} ms; boot and pci-config retired`, { status: supervisor.status() });
         if (!argv.json) process.stdout.write(`${renderStatus(supervisor.status())}\n\n`);
+        const wiredAt = new Date();
+        await wireGuests(supervisor, say);
         await timedRollbacks(supervisor, say);
         await operatorRollback(supervisor, say);
         await crashRecovery(supervisor, say);
         await refusedAttack(supervisor, say);
-        await auditQuery(supervisor, say);
+        await auditQuery(supervisor, say, wiredAt);
       } finally {
         await supervisor.stop();
       }
@@ -64,6 +73,41 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number, what: str
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`demo: timed out waiting for ${what}`);
     await sleep(POLL_MS);
+  }
+}
+
+/**
+ * The builder's half of creating the policy's guests: each disk and vif is wired to its backend by
+ * a runtime grant, which the supervisor checks against the policy and enforces at the broker. The
+ * requests go out with the builder's own credentials; one outside the policy is refused.
+ */
+async function wireGuests(supervisor: Supervisor, say: Say): Promise<void> {
+  const builder = supervisor.policy.services.find((s) => s.role === Role.builder);
+  if (builder === undefined || supervisor.policy.guests.length === 0) return;
+  const host = supervisor.policy.host.name;
+  const { url, seed } = supervisor.credentialsOf(builder.id);
+  const nc = await connectAs({ url, principal: builder.id, seed, name: 'demo-builder' });
+  const grant = (payload: GrantRequest) => request(nc, subjects.supervisor(host, SupervisorOp.grantIssue, builder.id), payload);
+  try {
+    for (const guest of supervisor.policy.guests) {
+      const devices = [
+        ...guest.disks.map((disk) => ({ guest: guest.id, service: disk.backend, device: { kind: DeviceKind.vbd, id: disk.vdev } })),
+        ...guest.vifs.map((vif) => ({ guest: guest.id, service: vif.backend, device: { kind: DeviceKind.vif, id: vif.mac } })),
+      ];
+      for (const device of devices) await grant(device);
+      say('wired', `${builder.id} wired guest ${guest.id} (tenant ${guest.tenant}): ${devices.map((d) => `${d.device.id} → ${d.service}`).join(', ')}`, { guest: guest.id, grants: devices });
+    }
+    const guest = supervisor.policy.guests.find((candidate) => candidate.disks.length > 0);
+    const wrong = supervisor.policy.services.find((s) => s.role === Role.network);
+    if (guest?.disks[0] !== undefined && wrong !== undefined) {
+      const disk = guest.disks[0];
+      await grant({ guest: guest.id, service: wrong.id, device: { kind: DeviceKind.vbd, id: disk.vdev } }).then(
+        () => Promise.reject(new Error(`demo: a grant of ${guest.id}'s ${disk.vdev} to ${wrong.id} was accepted`)),
+        (error: Error) => say('grant-refused', `${builder.id} asked to wire ${guest.id}'s ${disk.vdev} to ${wrong.id}: refused and recorded (${error.message})`),
+      );
+    }
+  } finally {
+    await nc.close();
   }
 }
 
@@ -119,15 +163,21 @@ async function refusedAttack(supervisor: Supervisor, say: Say): Promise<void> {
   say('attack-refused', `a compromised ${block.id} tried to write to ${state.id} and to forge an audit record: the broker refused both and the supervisor recorded them`);
 }
 
-async function auditQuery(supervisor: Supervisor, say: Say): Promise<void> {
+async function auditQuery(supervisor: Supervisor, say: Say, compromisedAt: Date): Promise<void> {
   await supervisor.audit.flush();
   const records = await readAuditAsSupervisor(supervisor);
   const byKind = new Map<string, number>();
   for (const record of records) byKind.set(record.kind, (byKind.get(record.kind) ?? 0) + 1);
   say('audit', `audit log: ${records.length} records (${[...byKind].map(([kind, n]) => `${kind} ${n}`).join(', ')})`, { counts: Object.fromEntries(byKind) });
-  for (const record of records.filter((r) => r.kind === 'rollback' || r.kind === 'self-destruct' || r.kind === 'violation')) {
+  for (const record of records.filter((r) => r.kind === 'rollback' || r.kind === 'self-destruct' || r.kind === 'violation' || r.kind === 'grant-issued')) {
     say('audit-record', `  #${record.seq} ${record.at.slice(11, 23)} ${record.kind.padEnd(13)} ${record.component.padEnd(11)} ${summarise(record)}`, { record });
   }
+  const block = supervisor.policy.services.find((s) => s.role === Role.block);
+  if (block === undefined) return;
+  const index = new AuditIndex();
+  for (const record of records) index.add(record);
+  const answer = exposure(index, { component: block.id, since: compromisedAt, now: new Date() });
+  say('exposure', `auditor: "if ${block.id} was compromised at ${compromisedAt.toISOString()}, who was exposed?"\n${exposureText(answer)}`, { answer });
 }
 
 async function readAuditAsSupervisor(supervisor: Supervisor): Promise<AuditRecord[]> {
@@ -149,6 +199,8 @@ function summarise(record: AuditRecord): string {
       return 'retired; its broker permissions revoked';
     case 'violation':
       return `${String(data['operation'] ?? data['op'])} ${String(data['subject'] ?? JSON.stringify(data['refused']))} refused`;
+    case 'grant-issued':
+      return `${String(data['guest'])}'s ${String((data['device'] as { id?: unknown } | undefined)?.id)} → ${String(data['service'])}`;
     default:
       return JSON.stringify(data);
   }

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { XoarError } from '../../../shared/errors/xoar-error.js';
-import { explainPermissions } from '../../../shared/policy/compile-permissions.js';
+import { Direction, Effect, explainPermissions, type PrincipalRules } from '../../../shared/policy/compile-permissions.js';
 import { loadPolicy } from '../../../shared/policy/load-policy.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, runCommand } from '../output.js';
@@ -27,12 +27,23 @@ export const policyExplainCommand: CommandModule<GlobalOptions, Options> = {
       const explained = explainPermissions(policy, { retired: new Set(argv.retired), grants: [] });
       const rules = explained.get(argv.principal);
       if (rules === undefined) throw new UnknownPrincipalError(argv.principal, [...explained.keys()]);
-      printResult(argv, { principal: argv.principal, ...rules }, () =>
-        [
-          `${argv.principal} at the broker of host "${policy.host.name}":`,
-          ...rules.rules.map((rule) => `  ${rule.effect.padEnd(5)} ${rule.direction.padEnd(9)} ${rule.subject.padEnd(40)} ${rule.because}`),
-          ...(rules.allowResponses ? [`  allow     replies to requests it receives: ${rules.allowResponses.because}`] : []),
-        ].join('\n'),
-      );
+      printResult(argv, { principal: argv.principal, ...rules }, () => explainText(argv.principal, policy.host.name, rules));
     }),
 };
+
+/** The rules by direction, allows before denies, each subject in one column beside its reason. */
+function explainText(principal: string, host: string, { rules, allowResponses }: PrincipalRules): string {
+  const replies = 'to the requests it receives';
+  const width = Math.max(replies.length, ...rules.map((rule) => rule.subject.length));
+  const line = (effect: string, subject: string, because: string) => `    ${effect.padEnd(5)} ${subject.padEnd(width)}  ${because}`;
+  const section = (direction: Direction) => {
+    const listed = [Effect.allow, Effect.deny].flatMap((effect) => rules.filter((rule) => rule.direction === direction && rule.effect === effect));
+    return listed.length === 0 ? [] : [`  ${direction}`, ...listed.map((rule) => line(rule.effect, rule.subject, rule.because))];
+  };
+  return [
+    `${principal} at the broker of host "${host}":`,
+    ...section(Direction.publish),
+    ...section(Direction.subscribe),
+    ...(allowResponses === undefined ? [] : ['  reply', line(Effect.allow, replies, allowResponses.because)]),
+  ].join('\n');
+}

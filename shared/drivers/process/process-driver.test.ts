@@ -54,6 +54,17 @@ describe('the process driver', () => {
     expect(() => process.kill(handle.pid as number, 0)).toThrow();
   });
 
+  it("limits a service VM's JavaScript heap to the policy's memory limit, and its restores too", async () => {
+    const handle = await driver.start(spec({ natsUrl: broker.url, memoryLimitBytes: 64 * 2 ** 20 }));
+    const snapshot = await driver.snapshot(handle, spec({ natsUrl: broker.url, memoryLimitBytes: 64 * 2 ** 20 }));
+    const restored = await driver.restore(snapshot, 2, SEED);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    for (const pid of [handle.pid, restored.pid]) {
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=64');
+    }
+    await Promise.all([driver.destroy(handle), driver.destroy(restored)]);
+  });
+
   it('gives each service VM a uid of its own, kept across its instances', async () => {
     if (driver.sandbox.level !== SandboxLevel.ownUid) return;
     const uidOf = async (id: string, instance: number) => {

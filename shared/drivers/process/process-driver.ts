@@ -65,7 +65,8 @@ export class ProcessDriver implements ServiceDriver {
     for (const dir of spec.writePaths) this.prepareWritable(dir, uid);
     const readable = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json'), ...spec.readPaths, ...spec.writePaths];
     const permissions = [...readable.map(allowRead), ...spec.writePaths.map((dir) => `--allow-fs-write=${join(dir, '*')}`)];
-    const nodeArgs = ['--experimental-permission', ...permissions, '--no-warnings', ...(this.options.nodeFlags ?? []), entry];
+    const heapLimit = spec.memoryLimitBytes === undefined ? [] : [`--max-old-space-size=${Math.floor(spec.memoryLimitBytes / 2 ** 20)}`];
+    const nodeArgs = ['--experimental-permission', ...permissions, '--no-warnings', ...heapLimit, ...(this.options.nodeFlags ?? []), entry];
     const { command, args } = this.sandbox.wrap(process.execPath, nodeArgs, uid);
     let child: ChildProcess;
     try {
