@@ -31,7 +31,9 @@ function checkGrant(document: HostPolicyDocument, grant: NonNullable<HostPolicyD
     problems.push({ pointer: pointer('principal'), message: `grant to unknown principal "${grant.principal}"`, hint: unknownNameHint(grant.principal, [...serviceIds, ...guestIds], 'services or guests') });
   }
   const service = document.services.find((candidate) => candidate.id === grant.service);
-  if (service === undefined) {
+  if (guestIds.includes(grant.service)) {
+    problems.push({ pointer: pointer('service'), message: `grant of "${grant.service}", a guest: only services are granted`, hint: `name the service "${grant.principal}" may send requests to; a guest is granted as "principal"` });
+  } else if (service === undefined) {
     problems.push({ pointer: pointer('service'), message: `grant of unknown service "${grant.service}"`, hint: unknownNameHint(grant.service, serviceIds, 'services') });
   } else if (grant.service === grant.principal) {
     problems.push({ pointer: pointer('service'), message: `"${grant.principal}" is granted itself`, hint: 'a service always answers its own requests; remove the grant' });

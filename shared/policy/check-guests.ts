@@ -4,6 +4,7 @@ import { SizeInvalidError } from './errors.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { GuestDocument, HostPolicyDocument } from './policy-document.js';
+import { RateInvalidError, parseRate } from './rate.js';
 import { servicesServing } from './sharing.js';
 import { parseSize } from './size.js';
 import { Role } from './types.js';
@@ -18,7 +19,7 @@ const DEVICE_KINDS = [
 ] as const;
 
 /**
- * Tenants and guests: ids, the tenant each guest names, memory and disk sizes, device names and
+ * Tenants and guests: ids, the tenant each guest names, memory and disk sizes, vif rates, device names and
  * MAC addresses, and that every disk and vif has exactly one backend of the right role that serves
  * the guest (named, or the only one).
  */
@@ -51,6 +52,9 @@ function checkSizes(guest: GuestDocument, index: number): PolicyProblem[] {
     ...(guest.disks ?? []).flatMap((disk, diskIndex) =>
       checkSize(toPointer('guests', index, 'disks', diskIndex, 'size'), disk.size, 1, { message: `disk ${disk.vdev} of guest "${guest.id}" has size 0`, hint: 'give the disk a size, e.g. "1GiB"' }),
     ),
+    ...(guest.vifs ?? []).flatMap((vif, vifIndex) =>
+      vif.rate === undefined ? [] : checkRate(toPointer('guests', index, 'vifs', vifIndex, 'rate'), vif.rate, { message: `vif ${vif.mac} of guest "${guest.id}" has rate 0`, hint: 'give the vif a rate, e.g. "100Mbit/s", or leave "rate" out for no limit' }),
+    ),
   ];
 }
 
@@ -64,6 +68,18 @@ export function checkSize(pointer: string, text: string, min: number, small: { m
     throw error;
   }
   return bytes < min ? [{ pointer, ...small }] : [];
+}
+
+/** A rate above zero, small enough to count in bits per second. */
+function checkRate(pointer: string, text: string, zero: { message: string; hint: string }): PolicyProblem[] {
+  let bitsPerSecond: number;
+  try {
+    bitsPerSecond = parseRate(text);
+  } catch (error) {
+    if (error instanceof RateInvalidError) return [{ pointer, message: error.message, hint: error.hint }];
+    throw error;
+  }
+  return bitsPerSecond === 0 ? [{ pointer, ...zero }] : [];
 }
 
 function checkVdevs(guest: GuestDocument, index: number): PolicyProblem[] {

@@ -163,7 +163,9 @@ function checkDevices(document: HostPolicyDocument): PolicyProblem[] {
       problems.push({
         pointer: toPointer('services', index, 'devices'),
         message: `a "${service.role}" service cannot hold PCI devices: its role lacks device:assigned`,
-        hint: `assign devices only to driver VMs: ${capabilities[CapabilityKind.deviceAssigned].holders.join(', ')} services`,
+        hint: capabilities[CapabilityKind.deviceAssigned].holders.includes(service.role)
+          ? `add "${CapabilityKind.deviceAssigned}" to privileges.${service.role}`
+          : `assign devices only to driver VMs: ${capabilities[CapabilityKind.deviceAssigned].holders.join(', ')} services`,
       });
     }
     devices.forEach((bdf, deviceIndex) => {

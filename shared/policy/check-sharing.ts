@@ -66,7 +66,8 @@ function checkIsolation(document: HostPolicyDocument, service: ServiceDocument, 
 
 function reachesOf(document: HostPolicyDocument, service: ServiceDocument, index: number): Reach[] {
   const guests = document.guests ?? [];
-  const tenantsOf = (ids: readonly string[] | undefined) => [...new Set(guests.filter((guest) => ids === undefined || ids.includes(guest.id)).map((guest) => guest.tenant))];
+  /** The tenants of the guests that pass `which` (every guest when it is left out). */
+  const tenantsOf = (which: (guest: { id: string; tenant: string }) => boolean = () => true) => [...new Set(guests.filter(which).map((guest) => guest.tenant))];
   const view: SharingView = { services: document.services, guests };
   const isBuilder = (id: string) => document.services.some((candidate) => candidate.id === id && candidate.role === Role.builder);
   const reaches: Reach[] = [
@@ -77,21 +78,21 @@ function reachesOf(document: HostPolicyDocument, service: ServiceDocument, index
     if (capability?.kind !== CapabilityKind.vmManage || capability.scope.kind === 'own') return;
     const scope = capability.scope;
     reaches.push({
-      tenants: scope.kind === 'all' ? tenantsOf(undefined) : [scope.tenant],
+      tenants: scope.kind === 'all' ? tenantsOf() : tenantsOf((guest) => guest.tenant === scope.tenant),
       how: { what: `manages guests through ${text}`, hint: `use "vm.manage:own", so that each ${service.role} manages only the guests it serves` },
       pointer: toPointer('privileges', service.role, at),
     });
   });
   (service.uses ?? []).forEach((used, at) => {
-    if (isBuilder(used)) reaches.push({ tenants: tenantsOf(undefined), how: { what: `uses builder "${used}" for every guest`, hint: 'remove the use; "vm.manage:own" lets a toolstack reach the builder for the guests it serves' }, pointer: toPointer('services', index, 'uses', at) });
+    if (isBuilder(used)) reaches.push({ tenants: tenantsOf(), how: { what: `uses builder "${used}" for every guest`, hint: 'remove the use; "vm.manage:own" lets a toolstack reach the builder for the guests it serves' }, pointer: toPointer('services', index, 'uses', at) });
   });
   (document.grants ?? []).forEach((grant, at) => {
     const pointer = toPointer('grants', at);
     if (grant.service === service.id && guests.some((guest) => guest.id === grant.principal)) {
-      reaches.push({ tenants: tenantsOf([grant.principal]), how: { what: `takes requests from guest "${grant.principal}" by a grant`, hint: 'grant the guest only services that serve its own tenant' }, pointer });
+      reaches.push({ tenants: tenantsOf((guest) => guest.id === grant.principal), how: { what: `takes requests from guest "${grant.principal}" by a grant`, hint: 'grant the guest only services that serve its own tenant' }, pointer });
     } else if (grant.principal === service.id && isBuilder(grant.service)) {
       const about = grant.guests === undefined ? 'every guest' : quoted(grant.guests);
-      reaches.push({ tenants: tenantsOf(grant.guests), how: { what: `may use builder "${grant.service}" for ${about} by a grant`, hint: 'grant it only guests of the tenants it serves' }, pointer });
+      reaches.push({ tenants: tenantsOf((guest) => grant.guests?.includes(guest.id) ?? true), how: { what: `may use builder "${grant.service}" for ${about} by a grant`, hint: 'grant it only guests of the tenants it serves' }, pointer });
     }
   });
   return reaches;

@@ -30,7 +30,7 @@ export interface GuestDocument {
   memory: string;
   vcpus?: number;
   disks?: Array<{ vdev: string; size: string; backend?: string }>;
-  vifs?: Array<{ mac: string; backend?: string }>;
+  vifs?: Array<{ mac: string; backend?: string; rate?: string }>;
 }
 
 export interface GrantDocument {

@@ -3,6 +3,7 @@ import { DEFAULT_XENSTORE_QUOTAS } from '../xenstore/quotas.js';
 import { parseDuration } from './duration.js';
 import type { GuestDocument, HostPolicyDocument, RestartDocument } from './policy-document.js';
 import { policyDefaults } from './policy-defaults.js';
+import { parseRate } from './rate.js';
 import { roles } from './roles.js';
 import { servicesServing } from './sharing.js';
 import { parseSize } from './size.js';
@@ -55,7 +56,7 @@ function resolveGuest(document: HostPolicyDocument, guest: GuestDocument): Guest
     memoryBytes: parseSize(guest.memory),
     vcpus: guest.vcpus ?? policyDefaults.vcpus,
     disks: (guest.disks ?? []).map((disk) => ({ vdev: disk.vdev, sizeBytes: parseSize(disk.size), backend: backendOf(Role.block, disk.backend) })),
-    vifs: (guest.vifs ?? []).map((vif) => ({ mac: vif.mac, backend: backendOf(Role.network, vif.backend) })),
+    vifs: (guest.vifs ?? []).map((vif) => ({ mac: vif.mac, backend: backendOf(Role.network, vif.backend), ...(vif.rate === undefined ? {} : { rateBitsPerSecond: parseRate(vif.rate) }) })),
   };
 }
 

@@ -13,8 +13,17 @@ describe('parseSize', () => {
     expect(parseSize(text)).toBe(bytes);
   });
 
-  it.each([['256'], ['256MB'], ['1.5GiB'], ['-1MiB'], ['99999999999TiB']])('refuses %s with a hint', (text) => {
+  it.each([
+    ['256', 'has no unit'],
+    ['256MB', 'has unknown unit "MB"'],
+    ['1.5GiB', 'is not a whole number'],
+    ['10 GiB', 'contains white space'],
+    ['-1MiB', 'is negative'],
+    ['', 'is empty'],
+    ['99999999999TiB', 'is too large'],
+  ])('refuses "%s": it %s', (text, problem) => {
     expect(() => parseSize(text)).toThrow(SizeInvalidError);
+    expect(() => parseSize(text)).toThrow(`size "${text}" ${problem}`);
   });
 });
 

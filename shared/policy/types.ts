@@ -76,6 +76,8 @@ export interface VifPolicy {
   mac: string;
   /** The network service that serves it. */
   backend: string;
+  /** The most the guest may send through it; no limit when absent. */
+  rateBitsPerSecond?: number;
 }
 
 export interface GuestPolicy {

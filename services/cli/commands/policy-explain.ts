@@ -34,7 +34,7 @@ export const policyExplainCommand: CommandModule<GlobalOptions, Options> = {
 /** The rules by direction, allows before denies, each subject in one column beside its reason. */
 function explainText(principal: string, host: string, { rules, allowResponses }: PrincipalRules): string {
   const replies = 'to the requests it receives';
-  const width = Math.max(replies.length, ...rules.map((rule) => rule.subject.length));
+  const width = Math.max(...(allowResponses === undefined ? [] : [replies.length]), ...rules.map((rule) => rule.subject.length));
   const line = (effect: string, subject: string, because: string) => `    ${effect.padEnd(5)} ${subject.padEnd(width)}  ${because}`;
   const section = (direction: Direction) => {
     const listed = [Effect.allow, Effect.deny].flatMap((effect) => rules.filter((rule) => rule.direction === direction && rule.effect === effect));
