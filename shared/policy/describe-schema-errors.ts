@@ -1,9 +1,10 @@
 import type { ErrorObject } from 'ajv/dist/2020.js';
 import { closestName } from './closest-name.js';
 import { parseDuration } from './duration.js';
-import { DurationInvalidError, SizeInvalidError } from './errors.js';
+import { XoarError } from '../errors/xoar-error.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
+import { parseRate } from './rate.js';
 import { parseSize } from './size.js';
 
 interface SchemaNode {
@@ -105,33 +106,29 @@ const PATTERN_WORDS: ReadonlyArray<{ at: RegExp; problem: string }> = [
   { at: /^\/guests\/\d+\/disks\/\d+\/vdev$/, problem: 'is not a disk device name' },
 ];
 
+/** Values whose parser says better than a pattern what is wrong with them, by schema location. */
+const PARSED_VALUES: ReadonlyArray<{ schemaPath: RegExp; parse: (text: string) => unknown }> = [
+  { schemaPath: /^#\/\$defs\/duration\//, parse: parseDuration },
+  { schemaPath: /^#\/\$defs\/size\//, parse: parseSize },
+  { schemaPath: /\/vifs\/items\/properties\/rate\//, parse: parseRate },
+];
+
 function patternProblem(pointer: string, text: string, schemaPath: string, about: string): PolicyProblem | undefined {
-  if (schemaPath.startsWith('#/$defs/duration/')) return durationProblem(pointer, text);
-  if (schemaPath.startsWith('#/$defs/size/')) return sizeProblem(pointer, text);
+  const parsed = PARSED_VALUES.find((candidate) => candidate.schemaPath.test(schemaPath));
+  if (parsed !== undefined) return parserProblem(pointer, text, parsed.parse);
   const words = PATTERN_WORDS.find((candidate) => candidate.at.test(pointer));
   return words === undefined ? undefined : { pointer, message: `${JSON.stringify(text)} ${words.problem}`, hint: about };
 }
 
-function sizeProblem(pointer: string, text: string): PolicyProblem {
+/** The parser's own words for a value the schema's pattern refused. */
+function parserProblem(pointer: string, text: string, parse: (text: string) => unknown): PolicyProblem {
   try {
-    parseSize(text);
+    parse(text);
   } catch (error) {
-    if (error instanceof SizeInvalidError) return { pointer, message: error.message, hint: error.hint };
+    if (error instanceof XoarError && error.hint !== undefined) return { pointer, message: error.message, hint: error.hint };
     throw error;
   }
-  throw new Error(`size "${text}" failed the schema pattern but parses: the schema and SIZE_PATTERN disagree`);
-}
-
-function durationProblem(pointer: string, text: string): PolicyProblem {
-  try {
-    parseDuration(text);
-  } catch (error) {
-    if (error instanceof DurationInvalidError) {
-      return { pointer, message: error.message, hint: error.hint };
-    }
-    throw error;
-  }
-  throw new Error(`duration "${text}" failed the schema pattern but parses: the schema and DURATION_PATTERN disagree`);
+  throw new Error(`"${text}" at ${pointer} failed the schema pattern but parses: the schema and its parser disagree`);
 }
 
 function typeNames(type: unknown): string {

@@ -119,7 +119,7 @@ function guestChanges(path: string, old: GuestPolicy, next: GuestPolicy): Change
   return [
     ...fieldChanges(path, old, next, ['tenant', 'memoryBytes', 'vcpus']),
     ...entryChanges(`${path}/disks`, old.disks, next.disks, (disk) => disk.vdev, ['sizeBytes', 'backend']),
-    ...entryChanges(`${path}/vifs`, old.vifs, next.vifs, (vif) => vif.mac, ['backend']),
+    ...entryChanges(`${path}/vifs`, old.vifs, next.vifs, (vif) => vif.mac, ['backend', 'rateBitsPerSecond']),
   ];
 }
 
