@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import type { InstanceSpec } from '../../shared/drivers/driver.js';
+import { capabilitiesOf, CapabilityKind } from '../../shared/policy/capabilities.js';
 import { serviceDomid } from '../../shared/policy/domids.js';
 import { servicesUsedBy } from '../../shared/policy/services-used-by.js';
 import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
+import type { XenstoreDelegation } from '../../shared/xenstore/delegation.js';
 
 export interface HostWiring {
   natsUrl: string;
@@ -33,13 +35,22 @@ function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly S
     case Role.pciConfig:
       return { pci: policy.pci, policySource: policy.source, services: policy.services.map(({ id, devices }) => ({ id, devices })) };
     case Role.xenstoreLogic:
-      return { stateService: used.find(({ role }) => role === Role.xenstoreState)?.id, quotas: policy.xenstore.quotas };
+      return { stateService: used.find(({ role }) => role === Role.xenstoreState)?.id, quotas: policy.xenstore.quotas, delegations: xenstoreDelegations(policy) };
     case Role.block:
     case Role.network:
       return { devices: service.devices };
     default:
       return {};
   }
+}
+
+/** The domains of the services whose role holds `xenstore.write:<path>`; XenStore-Logic's own gives it nothing. */
+function xenstoreDelegations(policy: HostPolicy): XenstoreDelegation[] {
+  return policy.services.flatMap((service) => {
+    if (service.role === Role.xenstoreLogic) return [];
+    const paths = capabilitiesOf(policy.privileges, service.role).flatMap((capability) => (capability.kind === CapabilityKind.xenstoreWrite ? [capability.path] : []));
+    return paths.length === 0 ? [] : [{ domid: serviceDomid(policy, service.id), paths }];
+  });
 }
 
 function pciPath(policy: HostPolicy): string {

@@ -3,6 +3,7 @@ import { Role } from '../../shared/policy/types.js';
 import type { ServiceDefinition } from '../../shared/service/service-definition.js';
 import { XenstoreBusServer } from '../../shared/xenstore/bus-server.js';
 import { busStateWriter } from '../../shared/xenstore/bus-state-writer.js';
+import type { XenstoreDelegation } from '../../shared/xenstore/delegation.js';
 import { XenstoreLogic } from '../../shared/xenstore/logic.js';
 import type { XenstoreQuotas } from '../../shared/xenstore/quotas.js';
 import { ReplicatedXenstoreState } from '../../shared/xenstore/replicated-state.js';
@@ -10,7 +11,8 @@ import { ReplicatedXenstoreState } from '../../shared/xenstore/replicated-state.
 /**
  * XenStore-Logic: the protocol, over the bus, for every domain. It keeps nothing it cannot
  * rebuild: at start it takes the tree and the sessions over from XenStore-State, and every
- * reply waits until what the request changed is durable there.
+ * reply waits until what the request changed is durable there. Its config names the service
+ * VMs' domains that hold `xenstore.write:<path>` (see delegation.ts).
  */
 export const xenstoreLogicService: ServiceDefinition = {
   role: Role.xenstoreLogic,
@@ -22,7 +24,11 @@ export const xenstoreLogicService: ServiceDefinition = {
       ctx.log.error('giving up this instance', { error: error.message, code: error.code });
       process.exit(1);
     });
-    const logic = await XenstoreLogic.open({ state, quotas: (config['quotas'] ?? {}) as Partial<XenstoreQuotas> });
+    const logic = await XenstoreLogic.open({
+      state,
+      quotas: (config['quotas'] ?? {}) as Partial<XenstoreQuotas>,
+      delegations: (config['delegations'] ?? []) as XenstoreDelegation[],
+    });
     await XenstoreBusServer.start({ nc: ctx.nc, host, logic, queue: id, log: ctx.log });
   },
 };

@@ -1,3 +1,5 @@
+import { resolvePath } from '../xenstore/path.js';
+import { PRIVILEGED_DOMID } from '../xenstore/permissions.js';
 import { type Capability, CapabilityKind, capabilities, capabilitiesOf, parseCapability } from './capabilities.js';
 import { unknownNameHint } from './closest-name.js';
 import type { PolicyProblem } from './errors.js';
@@ -50,11 +52,12 @@ function checkCapability(document: HostPolicyDocument, role: Role, text: string,
     }
   }
   if (capability.kind === CapabilityKind.xenstoreWrite && !isXenstorePath(capability.path)) {
-    return [{ pointer, message: `${text} does not name a XenStore path`, hint: 'write an absolute path without a trailing / or empty parts, e.g. "xenstore.write:/local/domain"' }];
+    return [{ pointer, message: `${text} does not name a XenStore path`, hint: 'write an absolute path of letters, digits, _, @ and -, without a trailing / or empty parts, e.g. "xenstore.write:/local/domain"' }];
   }
   return [];
 }
 
+/** An absolute path XenStore itself would take, as written (letters, digits, _ @ - and single slashes). */
 function isXenstorePath(path: string): boolean {
-  return path === '/' || /^(\/[A-Za-z0-9_@:.-]+)+$/.test(path);
+  return path.startsWith('/') && resolvePath(path, PRIVILEGED_DOMID, false)?.absolute === path;
 }

@@ -249,4 +249,15 @@ describe('diffPolicies', () => {
     expect(of('web')?.added).toContainEqual({ direction: 'publish', effect: 'allow', subject: subjects.rpcForGuestAll(host, 'toolstack', 'web'), because: 'web restarts itself' });
     expect(diff.liveApplicable).toBe(true);
   });
+
+  it('needs a restart when who may write where in XenStore changes: xenstore-logic holds it in its snapshot', () => {
+    const diff = diffPolicies(
+      base,
+      changed((policy) => {
+        policy.privileges.toolstack = [...policy.privileges.toolstack, 'xenstore.write:/vm'];
+      }),
+    );
+    expect(diff.privileges.roles).toEqual([{ role: 'toolstack', added: ['xenstore.write:/vm'], removed: [] }]);
+    expect(diff.needsRestart).toEqual([{ what: '/privileges/toolstack', reason: expect.stringContaining('which domains may write where') }]);
+  });
 });

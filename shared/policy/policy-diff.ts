@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { XenstoreQuotas } from '../xenstore/quotas.js';
+import { CapabilityKind } from './capabilities.js';
 import { explainPermissions, noLiveState, type PermissionRule } from './compile-permissions.js';
 import { guestsServedBy } from './sharing.js';
 import { type GrantPolicy, type GuestPolicy, type HostPolicy, Role, type ServicePolicy, type TenantPolicy } from './types.js';
@@ -95,7 +96,7 @@ export function diffPolicies(old: HostPolicy, next: HostPolicy): PolicyDiff {
     },
     permissions: permissionChanges(old, next),
   };
-  const needsRestart = [...hostRestartNeeds(host), ...serviceRestartNeeds(old, next, services)];
+  const needsRestart = [...hostRestartNeeds(host), ...serviceRestartNeeds(old, next, services), ...xenstoreWriteRestartNeeds(diff.privileges.roles)];
   return {
     identical: isEmpty(diff) && needsRestart.length === 0,
     ...diff,
@@ -175,6 +176,15 @@ function serviceRestartNeeds(old: HostPolicy, next: HostPolicy, services: ListDi
   });
   if (moved.length > 0) needs.push({ what: '/services', reason: `service VMs are XenStore domains 1, 2, … in policy order, fixed at boot: ${moved.join('; ')}` });
   return needs;
+}
+
+/** Who may write where in XenStore is part of xenstore-logic's clean snapshot. */
+function xenstoreWriteRestartNeeds(roles: PolicyDiff['privileges']['roles']): RestartNeed[] {
+  return roles.flatMap(({ role, added, removed }) =>
+    [...added, ...removed].some((capability) => capability.startsWith(`${CapabilityKind.xenstoreWrite}:`))
+      ? [{ what: `/privileges/${role}`, reason: "xenstore-logic's clean snapshot holds which domains may write where, and every rollback restores that snapshot" }]
+      : [],
+  );
 }
 
 /** Service VMs in both policies whose restart schedule changes: a running host takes it at once. */

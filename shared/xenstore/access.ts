@@ -8,17 +8,24 @@ import type { TreeView } from './tree-view.js';
 
 export type Right = keyof XsRights;
 
+/** Who asks, as the permission checks see it (a XenstoreConnection). */
+export interface Caller {
+  readonly domid: number;
+  /** Whether it has the control domain's rights on the node at `path`. */
+  controls(path: string): boolean;
+}
+
 /**
- * The node at `path` if `domid` holds all `needed` rights on it. Refusals follow xenstored's
- * errno_from_parents: a missing node is ENOENT only to a domain that holds the same rights on its
+ * The node at `path` if the caller holds all `needed` rights on it. Refusals follow xenstored's
+ * errno_from_parents: a missing node is ENOENT only to a caller that holds the same rights on its
  * nearest existing ancestor, EACCES to others, so that absence leaks nothing.
  */
-export async function accessNode(view: TreeView, domid: number, path: string, needed: readonly Right[]): Promise<NodeContent | Refusal> {
+export async function accessNode(view: TreeView, caller: Caller, path: string, needed: readonly Right[]): Promise<NodeContent | Refusal> {
   const node = await view.read(path);
-  if (node) return holdsAll(domid, node, needed) ? node : refuse(XsErrno.EACCES);
+  if (node) return holdsAll(caller, path, node, needed) ? node : refuse(XsErrno.EACCES);
   if (isSpecialPath(path)) return refuse(XsErrno.ENOENT);
   const ancestor = await nearestExistingAncestor(view, path);
-  return ancestor && holdsAll(domid, ancestor.node, needed) ? refuse(XsErrno.ENOENT) : refuse(XsErrno.EACCES);
+  return ancestor && holdsAll(caller, ancestor.path, ancestor.node, needed) ? refuse(XsErrno.ENOENT) : refuse(XsErrno.EACCES);
 }
 
 export async function nearestExistingAncestor(view: TreeView, path: string): Promise<{ path: string; node: NodeContent } | undefined> {
@@ -31,7 +38,8 @@ export async function nearestExistingAncestor(view: TreeView, path: string): Pro
   return undefined;
 }
 
-function holdsAll(domid: number, node: NodeContent, needed: readonly Right[]): boolean {
-  const rights = rightsOf(domid, node.perms);
+function holdsAll(caller: Caller, path: string, node: NodeContent, needed: readonly Right[]): boolean {
+  if (caller.controls(path)) return true;
+  const rights = rightsOf(caller.domid, node.perms);
   return needed.every((right) => rights[right]);
 }

@@ -1,3 +1,5 @@
+import { isSameOrBelow } from './path.js';
+import { isPrivileged } from './permissions.js';
 import type { SessionRecord, StoredSession } from './session.js';
 import type { TreeView } from './tree-view.js';
 import type { XsWatch } from './watch.js';
@@ -16,7 +18,8 @@ const TRANSACTION_ID_MAX = 0xffff_ffff;
 
 /**
  * One client of the store and what it holds: its domain id (the unix socket is domain 0; a bus
- * transport passes the authenticated one), its watches and its open transactions. A connection
+ * transport passes the authenticated one), the subtrees delegated to its domain (see
+ * delegation.ts), its watches and its open transactions. A connection
  * of the bus transport has a session id: its watches and transaction ids are recorded in the
  * state, and a new Logic instance takes it over (see session.ts).
  */
@@ -30,18 +33,24 @@ export class XenstoreConnection {
   constructor(
     readonly domid: number,
     readonly sessionId?: string,
+    private readonly delegatedPaths: readonly string[] = [],
   ) {
     this.recordChanged = sessionId !== undefined;
   }
 
   /** The connection of a recorded session, as an earlier Logic instance left it; its transactions are doomed. */
-  static resume(sessionId: string, session: StoredSession, freshView: () => TreeView): XenstoreConnection {
-    const connection = new XenstoreConnection(session.domid, sessionId);
+  static resume(sessionId: string, session: StoredSession, freshView: () => TreeView, delegatedPaths: readonly string[]): XenstoreConnection {
+    const connection = new XenstoreConnection(session.domid, sessionId, delegatedPaths);
     connection.watches.push(...session.watches);
     for (const id of session.transactions) connection.transactions.set(id, { id, view: freshView(), doomed: true });
     connection.nextTransactionId = Math.max(0, ...session.transactions) + 1;
     connection.recordChanged = false;
     return connection;
+  }
+
+  /** Whether it has the control domain's rights on the node at `path`: domain 0 everywhere, others under their delegated paths. */
+  controls(path: string): boolean {
+    return isPrivileged(this.domid) || this.delegatedPaths.some((root) => isSameOrBelow(path, root));
   }
 
   addWatch(watch: XsWatch): void {

@@ -1,4 +1,5 @@
 import { XenstoreConnection } from './connection.js';
+import type { XenstoreDelegation } from './delegation.js';
 import { introduce, isDomainIntroduced, getDomainPath, release, resume, setTarget, SpecialWatchPath } from './domain-operations.js';
 import { isRefusal, XsErrno } from './errno.js';
 import { XsMessageType } from './message-type.js';
@@ -35,6 +36,8 @@ export interface HandledRequest {
 export interface XenstoreLogicOptions {
   readonly state: XenstoreState;
   readonly quotas?: Partial<XenstoreQuotas>;
+  /** Domains with the control domain's rights on some subtrees (see delegation.ts). */
+  readonly delegations?: readonly XenstoreDelegation[];
 }
 
 /** Where a request of a bus session sits in its client's stream (see session.ts). */
@@ -66,6 +69,7 @@ export class XenstoreLogic {
   private constructor(
     private readonly state: XenstoreState,
     private readonly quotas: XenstoreQuotas,
+    private readonly delegatedPaths: ReadonlyMap<number, readonly string[]>,
   ) {
     this.operations = new Map<number, Operation>([
       [XsMessageType.directory, directory],
@@ -91,11 +95,14 @@ export class XenstoreLogic {
   }
 
   /**
-   * Opens the logic over `state`, creating the root, /tool/xenstored (C xenstored starts with it)
-   * and the special watch nodes if missing, and takes over the sessions recorded there.
+   * Opens the logic over `state`, creating the root, /tool/xenstored (C xenstored starts with it),
+   * the special watch nodes and each delegated path (so that its delegate can create below it)
+   * if missing, owned by dom0, and takes over the sessions recorded there.
    */
   static async open(options: XenstoreLogicOptions): Promise<XenstoreLogic> {
-    const basics = ['/', '/tool', '/tool/xenstored', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain];
+    const delegations = options.delegations ?? [];
+    const delegatedRoots = delegations.flatMap(({ paths }) => paths.flatMap(pathAndAncestors));
+    const basics = ['/', '/tool', '/tool/xenstored', SpecialWatchPath.introduceDomain, SpecialWatchPath.releaseDomain, ...delegatedRoots];
     const view = new TreeView(options.state);
     for (const path of basics) {
       if (await view.read(path)) continue;
@@ -104,20 +111,23 @@ export class XenstoreLogic {
       if (parent) await view.put(parentPath(path), { ...parent, children: [...parent.children, baseName(path)] });
     }
     await options.state.commit(view.toCommit());
-    const logic = new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas });
-    for (const [id, session] of await options.state.sessions()) logic.adopt(XenstoreConnection.resume(id, session, () => new TreeView(options.state)));
+    const delegatedPaths = new Map(delegations.map(({ domid, paths }) => [domid, paths]));
+    const logic = new XenstoreLogic(options.state, { ...DEFAULT_XENSTORE_QUOTAS, ...options.quotas }, delegatedPaths);
+    for (const [id, session] of await options.state.sessions()) {
+      logic.adopt(XenstoreConnection.resume(id, session, () => new TreeView(options.state), logic.delegatedPathsOf(session.domid)));
+    }
     return logic;
   }
 
   connect(domid: number): XenstoreConnection {
-    return this.adopt(new XenstoreConnection(domid));
+    return this.adopt(new XenstoreConnection(domid, undefined, this.delegatedPathsOf(domid)));
   }
 
   /** The connection of bus session `id`: the one taken over or already open, else a new one. */
   session(id: string, domid: number): XenstoreConnection {
     const existing = this.sessions.get(id);
     if (existing?.domid === domid) return existing;
-    return this.adopt(new XenstoreConnection(domid, id));
+    return this.adopt(new XenstoreConnection(domid, id, this.delegatedPathsOf(domid)));
   }
 
   /**
@@ -158,6 +168,10 @@ export class XenstoreLogic {
         if (remaining === 0) this.inFlightByDomain.delete(domid);
         else this.inFlightByDomain.set(domid, remaining);
       });
+  }
+
+  private delegatedPathsOf(domid: number): readonly string[] {
+    return this.delegatedPaths.get(domid) ?? [];
   }
 
   private adopt(connection: XenstoreConnection): XenstoreConnection {
@@ -233,7 +247,7 @@ export class XenstoreLogic {
     const deliveries: WatchDelivery[] = [];
     for (const trigger of triggers) {
       for (const connection of this.connections) {
-        if (!mayNotice(connection.domid, trigger)) continue;
+        if (!mayNotice(connection, trigger)) continue;
         for (const watch of connection.watches) {
           if (!watchFires(watch, trigger)) continue;
           const message = watchEvent(reportedPath(watch, trigger.path), watch.token);
@@ -257,8 +271,14 @@ function sessionUpdate(connection: XenstoreConnection, record: SessionRecord | u
   return record === undefined ? { id: sessionId, ...recorded } : { id: sessionId, record, ...recorded };
 }
 
-function mayNotice(domid: number, trigger: WatchTrigger): boolean {
-  return isPrivileged(domid) || trigger.visibleWith.some((perms) => rightsOf(domid, perms).read);
+function mayNotice(connection: XenstoreConnection, trigger: WatchTrigger): boolean {
+  return connection.controls(trigger.path) || trigger.visibleWith.some((perms) => rightsOf(connection.domid, perms).read);
+}
+
+/** "/a/b" → ["/a", "/a/b"]. */
+function pathAndAncestors(path: string): string[] {
+  const names = path.split('/').filter((name) => name !== '');
+  return names.map((_, index) => `/${names.slice(0, index + 1).join('/')}`);
 }
 
 function followUpsFor(connection: XenstoreConnection, outcome: OperationSuccess): WatchDelivery[] {

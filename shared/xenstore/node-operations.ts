@@ -6,7 +6,7 @@ import type { Operation, OperationContext, OperationSuccess } from './operation.
 import { OK_REPLY, replyWith } from './operation.js';
 import { baseName, childPath, isSpecialPath, parentPath, resolvePath } from './path.js';
 import { nulTerminated, onlyArgument, splitAtFirstNul, terminatedStrings } from './payload.js';
-import { formatPermission, isExistingDomain, isPrivileged, ownerOf, parsePermission } from './permissions.js';
+import { formatPermission, isExistingDomain, ownerOf, parsePermission } from './permissions.js';
 import type { XsPermission } from './permissions.js';
 import type { NodeContent } from './state.js';
 import { TriggerScope } from './tree-view.js';
@@ -27,7 +27,7 @@ function boundedReply(reply: Uint8Array): OperationSuccess | Refusal {
 async function readableNode(context: OperationContext): Promise<NodeContent | Refusal> {
   const path = resolveArgument(context, onlyArgument(context.request.payload));
   if (isRefusal(path)) return path;
-  return accessNode(context.view, context.connection.domid, path, ['read']);
+  return accessNode(context.view, context.connection, path, ['read']);
 }
 
 export const directory: Operation = {
@@ -46,7 +46,7 @@ export const directoryPart: Operation = {
     if (args.length !== 2) return refuse(XsErrno.EINVAL);
     const path = resolveArgument(context, args[0]);
     if (isRefusal(path)) return path;
-    const node = await accessNode(context.view, context.connection.domid, path, ['read']);
+    const node = await accessNode(context.view, context.connection, path, ['read']);
     if (isRefusal(node)) return node;
     const generation = Buffer.from(`${await context.view.generationOf(path)}\0`, 'latin1');
     const list = nulTerminated(node.children);
@@ -89,10 +89,10 @@ export const write: Operation = {
     if (!parts) return refuse(XsErrno.EINVAL);
     const path = resolveArgument(context, parts.first);
     if (isRefusal(path)) return path;
-    const { domid } = context.connection;
-    if (!isPrivileged(domid) && parts.rest.length > context.quotas.valueSize) return refuse(XsErrno.ENOSPC);
+    const { connection } = context;
+    if (!connection.controls(path) && parts.rest.length > context.quotas.valueSize) return refuse(XsErrno.ENOSPC);
     const value = Uint8Array.from(parts.rest);
-    const existing = await accessNode(context.view, domid, path, ['write']);
+    const existing = await accessNode(context.view, connection, path, ['write']);
     if (!isRefusal(existing)) {
       await context.view.put(path, { ...existing, value });
       await triggerChange(context, path, existing.perms);
@@ -109,7 +109,7 @@ export const mkdir: Operation = {
   async run(context) {
     const path = resolveArgument(context, onlyArgument(context.request.payload));
     if (isRefusal(path)) return path;
-    const existing = await accessNode(context.view, context.connection.domid, path, ['write']);
+    const existing = await accessNode(context.view, context.connection, path, ['write']);
     if (!isRefusal(existing)) return replyWith(OK_REPLY);
     if (existing.refused !== XsErrno.ENOENT) return existing;
     const created = await createNode(context, path, EMPTY);
@@ -119,7 +119,9 @@ export const mkdir: Operation = {
 
 /**
  * Creates `path` and its missing ancestors (xenstored's construct_node): each new node inherits
- * its parent's permissions, except that a node an unprivileged domain creates is owned by it.
+ * its parent's permissions, except that a node an unprivileged domain creates is owned by it
+ * (and counts against its quota). Whether the caller acts as the control domain here is decided
+ * where the change is made: at the nearest existing ancestor.
  */
 async function createNode(context: OperationContext, path: string, value: Uint8Array): Promise<NodeContent | Refusal> {
   const { view, connection, quotas } = context;
@@ -127,9 +129,10 @@ async function createNode(context: OperationContext, path: string, value: Uint8A
   if (!ancestor) return refuse(XsErrno.ENOENT);
   const missing: string[] = [];
   for (let current = path; current !== ancestor.path; current = parentPath(current)) missing.unshift(current);
-  if (!isPrivileged(connection.domid) && (await view.countOwnedBy(connection.domid)) + missing.length > quotas.nodes) return refuse(XsErrno.ENOSPC);
+  const asControl = connection.controls(ancestor.path);
+  if (!asControl && (await view.countOwnedBy(connection.domid)) + missing.length > quotas.nodes) return refuse(XsErrno.ENOSPC);
   const [first, ...rest] = ancestor.node.perms;
-  const perms: XsPermission[] = first && !isPrivileged(connection.domid) ? [{ ...first, domid: connection.domid }, ...rest] : [...ancestor.node.perms];
+  const perms: XsPermission[] = first && !asControl ? [{ ...first, domid: connection.domid }, ...rest] : [...ancestor.node.perms];
   await view.put(ancestor.path, { ...ancestor.node, children: [...ancestor.node.children, baseName(missing[0] ?? path)] });
   let node: NodeContent = { value: EMPTY, perms, children: [] };
   for (const [index, current] of missing.entries()) {
@@ -156,7 +159,7 @@ export const rm: Operation = {
     const path = resolveArgument(context, onlyArgument(context.request.payload));
     if (isRefusal(path)) return path;
     const { view } = context;
-    const node = await accessNode(view, context.connection.domid, path, ['write']);
+    const node = await accessNode(view, context.connection, path, ['write']);
     if (isRefusal(node)) {
       if (node.refused === XsErrno.ENOENT && path !== '/' && (await view.read(parentPath(path)))) return replyWith(OK_REPLY);
       return node;
@@ -184,26 +187,28 @@ async function removeSubtree(context: OperationContext, path: string, node: Node
  * "<path>\0<perm>\0<perm>\0...", checked in xenstored's order: the list's shape (EINVAL), its
  * length (ENOSPC), each entry (EINVAL), then its owner, the first entry, which must be an existing
  * domain (ENOENT); later entries may name any domain and grant nothing while it does not exist.
- * Only the node's owner (or the control domain) may set its permissions, and only the latter may
- * change the owner. The special paths take a permission list too, which says who is told of
- * their events; that change fires no watch.
+ * Only the node's owner (or a caller with the control domain's rights on it) may set its
+ * permissions, and only the latter may change the owner. The special paths take a permission
+ * list too, which says who is told of their events; that change fires no watch.
  */
 export const setPerms: Operation = {
   transactional: true,
   async run(context) {
     const [requested, ...texts] = terminatedStrings(context.request.payload);
     if (requested === undefined || texts.length === 0) return refuse(XsErrno.EINVAL);
-    const { domid } = context.connection;
-    if (!isPrivileged(domid) && texts.length > context.quotas.permissionsPerNode) return refuse(XsErrno.ENOSPC);
+    const { connection } = context;
+    // The length comes before the path's checks, so the quota applies where the path, as named, points.
+    const named = resolvePath(requested, connection.domid, true)?.absolute ?? requested;
+    if (!connection.controls(named) && texts.length > context.quotas.permissionsPerNode) return refuse(XsErrno.ENOSPC);
     const perms = texts.map(parsePermission);
     if (!perms.every((perm): perm is XsPermission => perm !== undefined)) return refuse(XsErrno.EINVAL);
     if (!isExistingDomain(ownerOf(perms))) return refuse(XsErrno.ENOENT);
     if (isSpecialPath(requested)) return setSpecialPerms(context, requested, perms);
     const path = resolveArgument(context, requested);
     if (isRefusal(path)) return path;
-    const node = await accessNode(context.view, domid, path, ['write', 'owner']);
+    const node = await accessNode(context.view, connection, path, ['write', 'owner']);
     if (isRefusal(node)) return node;
-    if (!isPrivileged(domid) && ownerOf(perms) !== ownerOf(node.perms)) return refuse(XsErrno.EPERM);
+    if (!connection.controls(path) && ownerOf(perms) !== ownerOf(node.perms)) return refuse(XsErrno.EPERM);
     await context.view.put(path, { ...node, perms });
     await triggerChange(context, path, node.perms);
     return replyWith(OK_REPLY);
@@ -213,7 +218,7 @@ export const setPerms: Operation = {
 /** xenstored's set_perms_special: only @introduceDomain and @releaseDomain (EINVAL for other `@` names). */
 async function setSpecialPerms(context: OperationContext, path: string, perms: readonly XsPermission[]): Promise<OperationSuccess | Refusal> {
   if (!isSpecialWatchPath(path)) return refuse(XsErrno.EINVAL);
-  const node = await accessNode(context.view, context.connection.domid, path, ['write', 'owner']);
+  const node = await accessNode(context.view, context.connection, path, ['write', 'owner']);
   if (isRefusal(node)) return node;
   await context.view.put(path, { ...node, perms });
   return replyWith(OK_REPLY);
