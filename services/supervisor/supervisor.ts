@@ -378,7 +378,7 @@ export class Supervisor {
   }
 
   private liveState(): LiveState {
-    return { retired: this.retired, grants: this.grants.list() };
+    return { retired: this.retired, grants: this.grants.list(), guests: new Map() };
   }
 
   private async reloadPermissions(): Promise<void> {

@@ -15,6 +15,8 @@
  *                                  broker lets a principal use its own domid only: authentication)
  *   xoar.<host>.xs.evt.<domid>.<s> xenstore-logic → domain  watch events of session <s>
  *   xoar.<host>.xs.up              xenstore-logic → all    "a new instance serves": resend unanswered
+ *   xoar.<host>.gst.<guest>.status guest → supervisor     a guest's reports
+ *   xoar.<host>.gst.<guest>.vif.<devid>  network backend → guest  frames for one of its vifs
  *   _INBOX.<principal>.>           one inbox prefix per principal, so nobody reads another's replies
  */
 export const SUBJECT_ROOT = 'xoar';
@@ -61,6 +63,10 @@ export const subjects = {
   xenstoreEventsOf: (host: string, domid: number) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.evt.${domidToken(domid)}.*`,
   xenstoreEventAll: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.evt.*.*`,
   xenstoreUp: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.xs.up`,
+  guestStatus: (host: string, guest: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.gst.${token(guest, 'guest id')}.status`,
+  allGuestStatus: (host: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.gst.*.status`,
+  guestFrames: (host: string, guest: string, devid: number) => `${SUBJECT_ROOT}.${token(host, 'host')}.gst.${token(guest, 'guest id')}.vif.${devid}`,
+  guestFramesAll: (host: string, guest: string) => `${SUBJECT_ROOT}.${token(host, 'host')}.gst.${token(guest, 'guest id')}.vif.>`,
   inboxPrefix: (principal: string) => `_INBOX.${token(principal, 'principal')}`,
   inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
 } as const;

@@ -35,7 +35,7 @@ describe('compilePermissions', () => {
     expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.platformStart, 'boot'))).toBe(true);
     expect(mayPublish(of('boot'), subjects.supervisor(host, SupervisorOp.pciAssign, 'boot'))).toBe(false);
 
-    const retired = compilePermissions(policy, { retired: new Set(['boot']), grants: [] }).get('boot');
+    const retired = compilePermissions(policy, { ...noLiveState, retired: new Set(['boot']), grants: [] }).get('boot');
     expect(retired).toEqual({ publish: { allow: [], deny: ['>'] }, subscribe: { allow: [], deny: ['>'] } });
     for (const subject of [subjects.supervisor(host, SupervisorOp.platformStart, 'boot'), subjects.serviceStatus(host, 'boot')]) {
       expect(mayPublish(retired as Permissions, subject)).toBe(false);
@@ -105,11 +105,36 @@ describe('compilePermissions', () => {
     expect(maySubscribe(before, `${subjects.inboxPrefix('web')}.x`)).toBe(true);
     expect(mayPublish(before, subjects.rpcForGuest(host, 'blk-shared', 'web', 'read'))).toBe(false);
     const grant = { guest: 'web', service: 'blk-shared', device: { kind: 'vbd' as const, id: 'xvda' }, issuedBy: 'builder' };
-    const web = compilePermissions(policy, { retired: new Set(), grants: [grant] }).get('web') as Permissions;
+    const web = compilePermissions(policy, { ...noLiveState, retired: new Set(), grants: [grant] }).get('web') as Permissions;
     expect(mayPublish(web, subjects.rpcForGuest(host, 'blk-shared', 'web', 'read'))).toBe(true);
     expect(mayPublish(web, subjects.rpcForGuest(host, 'blk-shared', 'db', 'read'))).toBe(false);
     expect(mayPublish(web, subjects.rpc(host, 'blk-shared', 'ping'))).toBe(false);
     expect(mayPublish(web, subjects.audit(host, 'lifecycle'))).toBe(false);
+  });
+
+  it('gives a guest that exists its status, its frames and XenStore as its own domain, and a vif grant lets its backend deliver its frames', () => {
+    const grant = { guest: 'db', service: 'net-shared', device: { kind: 'vif' as const, id: '00:16:3e:00:00:02' }, issuedBy: 'builder' };
+    const live = { ...noLiveState, grants: [grant], guests: new Map([['db', 9]]) };
+    const compiled = compilePermissions(policy, live);
+    const db = compiled.get('db') as Permissions;
+    expect(mayPublish(db, subjects.guestStatus(host, 'db'))).toBe(true);
+    expect(mayPublish(db, subjects.guestStatus(host, 'web'))).toBe(false);
+    expect(mayPublish(db, subjects.xenstoreRequest(host, 9, 's1'))).toBe(true);
+    expect(mayPublish(db, subjects.xenstoreRequest(host, 0, 's1'))).toBe(false);
+    expect(maySubscribe(db, subjects.guestFrames(host, 'db', 0))).toBe(true);
+    expect(maySubscribe(db, subjects.guestFrames(host, 'web', 0))).toBe(false);
+    expect(mayPublish(db, subjects.guestFrames(host, 'web', 0))).toBe(false);
+    expect(mayPublish(compiled.get('net-shared') as Permissions, subjects.guestFrames(host, 'db', 0))).toBe(true);
+    expect(mayPublish(compiled.get('net-shared') as Permissions, subjects.guestFrames(host, 'web', 0))).toBe(false);
+    expect(mayPublish(compiled.get('web') as Permissions, subjects.xenstoreRequest(host, 9, 's1'))).toBe(false);
+    expect(mayPublish(of('db'), subjects.guestStatus(host, 'db'))).toBe(false);
+  });
+
+  it('lets the operator manage guests through each toolstack, and nothing else of it', () => {
+    const operator = of('operator');
+    expect(mayPublish(operator, subjects.rpcForGuest(host, 'toolstack', 'web', 'create'))).toBe(true);
+    expect(mayPublish(operator, subjects.rpc(host, 'toolstack', 'ping'))).toBe(false);
+    expect(mayPublish(operator, subjects.rpcForGuest(host, 'builder', 'web', 'build'))).toBe(false);
   });
 
   it('opens explicit grants, scoped to the guests they name', () => {
@@ -161,7 +186,7 @@ describe('compilePermissions', () => {
   it('does not change its input', () => {
     const before = JSON.stringify(policy);
     const retired = new Set(['boot']);
-    compilePermissions(policy, { retired, grants: [] });
+    compilePermissions(policy, { ...noLiveState, retired });
     expect(JSON.stringify(policy)).toBe(before);
     expect([...retired]).toEqual(['boot']);
   });
@@ -169,7 +194,8 @@ describe('compilePermissions', () => {
 
 describe('explainPermissions', () => {
   it('traces every subject of every principal back to a rule with a reason', () => {
-    for (const live of [none, { retired: new Set(['boot', 'pci']), grants: [] }]) {
+    const grant = { guest: 'db', service: 'net-shared', device: { kind: 'vif' as const, id: '00:16:3e:00:00:02' }, issuedBy: 'builder' };
+    for (const live of [none, { retired: new Set(['boot', 'pci']), grants: [grant], guests: new Map([['db', 9]]) }]) {
       const explained = explainPermissions(policy, live);
       for (const [principal, perms] of compilePermissions(policy, live)) {
         const rules = explained.get(principal)?.rules ?? [];
@@ -204,7 +230,7 @@ describe('explainPermissions', () => {
   });
 
   it('says why a retired service has nothing', () => {
-    const rules = explainPermissions(policy, { retired: new Set(['pci']), grants: [] }).get('pci');
+    const rules = explainPermissions(policy, { ...noLiveState, retired: new Set(['pci']), grants: [] }).get('pci');
     expect(rules?.allowResponses).toBeUndefined();
     expect(rules?.rules.map((rule) => rule.because)).toEqual([
       'pci is retired (a pci-config service is disposed of once its job is done): it keeps no privileges',

@@ -2,7 +2,7 @@ import type { Permissions, SubjectRules } from '../broker/authorization.js';
 import { auditorRules } from '../audit/auditor-permissions.js';
 import { ALL_SUBJECTS, PING, serverApis, subjects } from '../bus/subjects.js';
 import { capabilities, parseCapability } from './capabilities.js';
-import { describeGrant, type LiveGrant } from './live-grants.js';
+import { describeGrant, DeviceKind, type LiveGrant } from './live-grants.js';
 import { ReservedPrincipal } from './principals.js';
 import { disposedWhen, roles } from './roles.js';
 import { type ServiceUse, serviceUses } from './services-used-by.js';
@@ -36,9 +36,11 @@ export interface LiveState {
   retired: ReadonlySet<string>;
   /** Runtime grants in force (a guest wired to its backends). */
   grants: readonly LiveGrant[];
+  /** The guests that exist now, by id, with the domain id each was given when created. */
+  guests: ReadonlyMap<string, number>;
 }
 
-export const noLiveState: LiveState = { retired: new Set(), grants: [] };
+export const noLiveState: LiveState = { retired: new Set(), grants: [], guests: new Map() };
 
 const SERVER_APIS: ReadonlyArray<{ subject: string; because: string }> = [
   { subject: serverApis.jetstream, because: 'JetStream API: streams are managed by the supervisor only' },
@@ -51,11 +53,11 @@ const SERVER_APIS: ReadonlyArray<{ subject: string; because: string }> = [
 export function explainPermissions(policy: HostPolicy, live: LiveState): Map<string, PrincipalRules> {
   const compiled = new Map<string, PrincipalRules>([
     [ReservedPrincipal.supervisor, supervisorRules()],
-    [ReservedPrincipal.operator, operatorRules(policy.host.name)],
+    [ReservedPrincipal.operator, operatorRules(policy)],
     [ReservedPrincipal.auditor, auditorRules(policy.host.name)],
   ]);
   for (const service of policy.services) {
-    compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service));
+    compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service, live));
   }
   for (const guest of policy.guests) compiled.set(guest.id, guestRules(policy, guest.id, live));
   return compiled;
@@ -88,10 +90,18 @@ function supervisorRules(): PrincipalRules {
   };
 }
 
-function operatorRules(host: string): PrincipalRules {
+function operatorRules(policy: HostPolicy): PrincipalRules {
+  const host = policy.host.name;
+  const toolstacks = policy.services.filter((service) => service.role === Role.toolstack);
   return {
     rules: [
       { direction: Direction.publish, effect: Effect.allow, subject: subjects.controlAll(host), because: 'the operator sends commands to the supervisor' },
+      ...toolstacks.map((toolstack) => ({
+        direction: Direction.publish,
+        effect: Effect.allow,
+        subject: subjects.rpcForAnyGuest(host, toolstack.id),
+        because: `the operator manages guests through their toolstack (${toolstack.id} decides which it serves)`,
+      })),
       { direction: Direction.subscribe, effect: Effect.allow, subject: subjects.inboxAll(ReservedPrincipal.operator), because: 'the operator reads replies in its own inbox' },
     ],
   };
@@ -107,7 +117,7 @@ function retiredRules(service: ServicePolicy): PrincipalRules {
   };
 }
 
-function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRules {
+function serviceRules(policy: HostPolicy, service: ServicePolicy, live: LiveState): PrincipalRules {
   const host = policy.host.name;
   const rules = new Rules();
   rules.add(Direction.publish, Effect.allow, subjects.serviceStatus(host, service.id), 'every service reports its status and heartbeats to the supervisor');
@@ -116,6 +126,9 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy): PrincipalRule
   rules.add(Direction.subscribe, Effect.allow, subjects.inboxAll(service.id), 'every service reads replies in its own inbox');
   for (const use of serviceUses(policy, service.id)) usesRules(host, use, rules);
   xenstoreRules(policy, service, rules);
+  for (const grant of live.grants.filter((candidate) => candidate.service === service.id && candidate.device.kind === DeviceKind.vif)) {
+    rules.add(Direction.publish, Effect.allow, subjects.guestFramesAll(host, grant.guest), `runtime grant from ${grant.issuedBy}: ${describeGrant(grant)}; it delivers the guest's frames`);
+  }
   for (const op of roles[service.role].supervisorOps) {
     rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op, service.id), `role ${service.role} may ask the supervisor for ${op}`);
   }
@@ -137,6 +150,15 @@ function guestRules(policy: HostPolicy, guest: string, live: LiveState): Princip
   for (const use of serviceUses(policy, guest)) usesRules(host, use, rules);
   for (const grant of live.grants.filter((candidate) => candidate.guest === guest)) {
     rules.add(Direction.publish, Effect.allow, subjects.rpcForGuestAll(host, grant.service, guest), `runtime grant from ${grant.issuedBy}: ${describeGrant(grant)}`);
+  }
+  const domid = live.guests.get(guest);
+  if (domid !== undefined) {
+    const because = `${guest} exists as domain ${domid}`;
+    rules.add(Direction.publish, Effect.allow, subjects.guestStatus(host, guest), `${because}: it reports its status to the supervisor`);
+    rules.add(Direction.subscribe, Effect.allow, subjects.guestFramesAll(host, guest), `${because}: its backends deliver its network frames`);
+    rules.add(Direction.publish, Effect.allow, subjects.xenstoreRequestsOf(host, domid), `${because}, and uses XenStore as that domain and no other`);
+    rules.add(Direction.subscribe, Effect.allow, subjects.xenstoreEventsOf(host, domid), `${because}, and uses XenStore as that domain and no other`);
+    rules.add(Direction.subscribe, Effect.allow, subjects.xenstoreUp(host), `${guest} resends its unanswered XenStore requests when xenstore-logic restarts`);
   }
   denyPrivate(host, rules);
   return { rules: rules.list };

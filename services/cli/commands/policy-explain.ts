@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { XoarError } from '../../../shared/errors/xoar-error.js';
-import { Direction, Effect, explainPermissions, type PrincipalRules } from '../../../shared/policy/compile-permissions.js';
+import { Direction, Effect, explainPermissions, noLiveState, type PrincipalRules } from '../../../shared/policy/compile-permissions.js';
 import { loadPolicy } from '../../../shared/policy/load-policy.js';
 import type { GlobalOptions } from '../global-options.js';
 import { printResult, runCommand } from '../output.js';
@@ -24,7 +24,7 @@ export const policyExplainCommand: CommandModule<GlobalOptions, Options> = {
   handler: (argv) =>
     runCommand(argv, async () => {
       const policy = await loadPolicy(argv.file);
-      const explained = explainPermissions(policy, { retired: new Set(argv.retired), grants: [] });
+      const explained = explainPermissions(policy, { ...noLiveState, retired: new Set(argv.retired) });
       const rules = explained.get(argv.principal);
       if (rules === undefined) throw new UnknownPrincipalError(argv.principal, [...explained.keys()]);
       printResult(argv, { principal: argv.principal, ...rules }, () => explainText(argv.principal, policy.host.name, rules));
