@@ -3,6 +3,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { auditCommand } from './commands/audit.js';
 import { demoCommand } from './commands/demo.js';
+import { guestCommand } from './commands/guest.js';
 import { hostCommand } from './commands/host.js';
 import { policyCommand } from './commands/policy.js';
 import { serviceCommand } from './commands/service.js';
@@ -15,11 +16,12 @@ await withGlobalOptions(yargs(hideBin(process.argv)))
   .usage('$0 <group> <command> [options]\n\nA disaggregated Xen control plane: dom0 as small, least-privileged service VMs.')
   .command(hostCommand)
   .command(serviceCommand)
+  .command(guestCommand)
   .command(policyCommand)
   .command(auditCommand)
   .command(xsCommand)
   .command(demoCommand)
-  .demandCommand(1, 'name a command group: host, service, policy, audit, xs, demo')
+  .demandCommand(1, 'name a command group: host, service, guest, policy, audit, xs, demo')
   .strict()
   .fail((message, error, cli) => {
     if (error) throw error;

@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../../shared/bus/connect.js';
 import { request } from '../../shared/bus/rpc.js';
 import { type ControlOp, subjects } from '../../shared/bus/subjects.js';
+import type { ToolstackOp } from '../../shared/guest/guest-ops.js';
 import type { HostRuntime } from '../supervisor/runtime-file.js';
 import { ReservedPrincipal } from '../../shared/policy/principals.js';
 import { findHost } from './find-host.js';
@@ -32,5 +33,10 @@ export class OperatorClient {
 
   control<T>(op: ControlOp, payload: unknown = null, timeoutMs?: number): Promise<T> {
     return request<T>(this.nc, subjects.control(this.runtime.host, op), payload, timeoutMs);
+  }
+
+  /** Asks a toolstack to act on one of its guests (the broker lets the operator reach toolstacks this way only). */
+  manageGuest<T>(toolstack: string, guest: string, op: ToolstackOp, payload: unknown = null, timeoutMs?: number): Promise<T> {
+    return request<T>(this.nc, subjects.rpcForGuest(this.runtime.host, toolstack, guest, op), payload, timeoutMs);
   }
 }

@@ -54,3 +54,27 @@ export class PolicyNeedsRestartError extends XoarError {
     });
   }
 }
+
+export class GuestNotInPolicyError extends XoarError {
+  constructor(guest: string, declared: readonly string[]) {
+    super('guest-not-in-policy', `the policy has no guest "${guest}"`, { hint: declared.length === 0 ? 'declare guests under "guests" in the policy' : `guests in the policy: ${declared.join(', ')}` });
+  }
+}
+
+export class GuestExistsError extends XoarError {
+  constructor(guest: string, domid: number) {
+    super('guest-exists', `guest "${guest}" already exists (domain ${domid})`, { hint: 'destroy it first (xoar guest destroy), or create another guest' });
+  }
+}
+
+export class GuestNotFoundError extends XoarError {
+  constructor(guest: string, existing: readonly string[]) {
+    super('guest-not-found', `guest "${guest}" does not exist on this host`, { hint: existing.length === 0 ? 'no guest exists yet: xoar guest create G' : `existing guests: ${existing.join(', ')}` });
+  }
+}
+
+export class GuestStartFailedError extends XoarError {
+  constructor(guest: string, reason: string) {
+    super('guest-start-failed', `guest "${guest}" did not start: ${reason}`, { hint: "read its log in the host's logs/ directory; the guest was destroyed" });
+  }
+}

@@ -1,3 +1,5 @@
+import type { BlockWorkloadCounters, DeviceStatus, NetWorkloadCounters } from '../../shared/guest/guest-report.js';
+import type { Crash } from '../../shared/lifecycle/crash.js';
 import type { LiveGrant } from '../../shared/policy/live-grants.js';
 
 /** What `xoar host status` shows, served by the supervisor on `xoar.<host>.ctl.status`. */
@@ -30,6 +32,24 @@ export interface HostStatus {
   services: ServiceStatus[];
   /** Runtime grants in force: which guest device each backend serves. */
   grants: LiveGrant[];
+  /** Every guest of the policy: whether it exists, its domain, its devices and its workload's counters. */
+  guests: GuestStatus[];
+}
+
+export interface GuestStatus {
+  id: string;
+  tenant: string;
+  /** `defined` (not created), `created` (wired, not started), then the guest machine's state. */
+  state: string;
+  domid: number | null;
+  pid: number | null;
+  /** The toolstack that manages it (`xoar guest create` goes through it); null when none serves it. */
+  toolstack: string | null;
+  builtBy: string | null;
+  createdAt: string | null;
+  devices: DeviceStatus[];
+  workload: { block?: BlockWorkloadCounters; net?: NetWorkloadCounters } | null;
+  crash: Crash | null;
 }
 
 /** What `xoar policy apply` reports, served on `xoar.<host>.ctl.policy.apply`. */

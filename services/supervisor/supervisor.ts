@@ -201,6 +201,7 @@ export class Supervisor {
       xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
       services: this.policy.services.map((service) => this.serviceStatus(service)),
       grants: [...this.grants.list()],
+      guests: [],
     };
   }
 

@@ -71,6 +71,13 @@ export const subjects = {
   inboxAll: (principal: string) => `_INBOX.${token(principal, 'principal')}.>`,
 } as const;
 
+/** The guest a request is about, from its subject (`rpcForGuest`); the broker lets only those granted send it. */
+export function guestOfRequest(subject: string): string {
+  const tokens = subject.split('.');
+  if (tokens[0] !== SUBJECT_ROOT || tokens[2] !== 'rpc' || tokens[4] !== 'g' || tokens[5] === undefined) throw new TypeError(`${subject} is not a request about a guest`);
+  return tokens[5];
+}
+
 /** The operation every service VM answers with who it is: the liveness probe of clients and benchmarks. */
 export const PING = 'ping';
 
@@ -93,6 +100,8 @@ export const SupervisorOp = {
   platformStart: 'platform.start',
   pciAssign: 'pci.assign',
   vmCreate: 'vm.create',
+  vmStart: 'vm.start',
+  vmDestroy: 'vm.destroy',
   grantIssue: 'grant.issue',
   grantRevoke: 'grant.revoke',
 } as const;

@@ -46,7 +46,7 @@ export interface CapabilitySpec {
 }
 
 export const capabilities: { readonly [K in CapabilityKind]: CapabilitySpec } = {
-  [CapabilityKind.vmCreate]: { holders: [Role.boot, Role.builder], standing: false, supervisorOps: [SupervisorOp.vmCreate], enforcedBy: 'broker' },
+  [CapabilityKind.vmCreate]: { holders: [Role.boot, Role.builder], standing: false, supervisorOps: [SupervisorOp.vmCreate, SupervisorOp.vmStart, SupervisorOp.vmDestroy], enforcedBy: 'broker' },
   [CapabilityKind.vmManage]: { holders: [Role.boot, Role.toolstack], standing: true, supervisorOps: [], enforcedBy: 'broker' },
   [CapabilityKind.pciConfig]: { holders: [Role.pciConfig], standing: false, supervisorOps: [SupervisorOp.pciAssign], enforcedBy: 'broker' },
   [CapabilityKind.grantIssue]: { holders: [Role.boot, Role.builder, Role.toolstack], standing: true, supervisorOps: [SupervisorOp.grantIssue, SupervisorOp.grantRevoke], enforcedBy: 'broker' },

@@ -6,7 +6,7 @@ import { readNodes } from './read-nodes.js';
 import { harnessXenbus } from './testing/harness-xenbus.js';
 import { writeDirectories } from './write-directories.js';
 
-const disk = { guest: 5, backend: 2, vdev: 'xvda', params: 'web/xvda.img', sizeBytes: 1 << 30 };
+const disk = { guest: 5, guestName: 'web', backend: 2, vdev: 'xvda', params: 'web/xvda.img', sizeBytes: 1 << 30 };
 
 describe('device entries', () => {
   it('lay a disk out as the toolstack does', () => {
@@ -28,6 +28,7 @@ describe('device entries', () => {
         nodes: {
           frontend: '/local/domain/5/device/vbd/51712',
           'frontend-id': '5',
+          'xoar-guest': 'web',
           online: '1',
           state: '1',
           params: 'web/xvda.img',
@@ -47,10 +48,10 @@ describe('device entries', () => {
   });
 
   it('lay a network interface out as the toolstack does', () => {
-    const entries = vifEntries({ guest: 5, backend: 3, index: 0, mac: '00:16:3e:00:00:01' });
+    const entries = vifEntries({ guest: 5, guestName: 'web', backend: 3, index: 0, mac: '00:16:3e:00:00:01' });
     expect(entries.frontend.path).toBe(xenbusPaths.frontend(5, 'vif', 0));
     expect(entries.frontend.nodes).toMatchObject({ backend: '/local/domain/3/backend/vif/5/0', 'backend-id': '3', handle: '0', mac: '00:16:3e:00:00:01', state: '1' });
-    expect(entries.backend.nodes).toMatchObject({ frontend: '/local/domain/5/device/vif/0', 'frontend-id': '5', handle: '0', mac: '00:16:3e:00:00:01', online: '1', state: '1' });
+    expect(entries.backend.nodes).toMatchObject({ frontend: '/local/domain/5/device/vif/0', 'frontend-id': '5', handle: '0', mac: '00:16:3e:00:00:01', online: '1', state: '1', 'xoar-guest': 'web' });
   });
 
   it('are written with each end owned by its domain and readable by the other only', async () => {

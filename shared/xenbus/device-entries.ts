@@ -36,6 +36,7 @@ export function domainHome(domid: number): XenstoreDirectory {
 
 export interface VbdDevice {
   guest: number;
+  guestName: string;
   backend: number;
   /** `xvda`, … */
   vdev: string;
@@ -46,10 +47,13 @@ export interface VbdDevice {
 
 export interface VifDevice {
   guest: number;
+  guestName: string;
   backend: number;
   /** The interface's number in the guest: 0 for the first. */
   index: number;
   mac: string;
+  /** The most the guest may send, in bits per second; no limit when absent. */
+  rateBitsPerSecond?: number;
 }
 
 /** The nodes libxl writes for a disk: both ends Initialising, the backend online, read-write. */
@@ -72,11 +76,13 @@ export function vbdEntries(device: VbdDevice): DeviceEntries {
 /** The nodes libxl writes for a network interface. */
 export function vifEntries(device: VifDevice): DeviceEntries {
   const shared = { [DeviceNode.handle]: String(device.index), [DeviceNode.mac]: device.mac };
-  return pair(device, DeviceKind.vif, device.index, { frontend: shared, backend: shared });
+  const backend: Record<string, string> = { ...shared };
+  if (device.rateBitsPerSecond !== undefined) backend[DeviceNode.rate] = String(device.rateBitsPerSecond);
+  return pair(device, DeviceKind.vif, device.index, { frontend: shared, backend });
 }
 
 function pair(
-  device: { guest: number; backend: number },
+  device: { guest: number; guestName: string; backend: number },
   kind: DeviceKind,
   devid: number,
   own: { frontend: XenstoreDirectory['nodes']; backend: XenstoreDirectory['nodes'] },
@@ -102,6 +108,7 @@ function pair(
       nodes: {
         [DeviceNode.frontend]: frontend,
         [DeviceNode.frontendId]: String(device.guest),
+        [DeviceNode.guestName]: device.guestName,
         [DeviceNode.online]: '1',
         [DeviceNode.state]: initialising,
         ...own.backend,

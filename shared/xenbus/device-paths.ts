@@ -27,6 +27,8 @@ export const DeviceNode = {
   bootable: 'bootable',
   /** xoar's own: the size in bytes the backend creates a disk's image with (blkback reads it from its physical device). */
   size: 'size',
+  /** xoar's own: the guest's name, which its requests on the bus carry (the broker vouches for it). */
+  guestName: 'xoar-guest',
   // The back-end's, written by the backend when it connects (blkif.h).
   sectors: 'sectors',
   sectorSize: 'sector-size',
@@ -36,6 +38,8 @@ export const DeviceNode = {
   // A vif's, both ends.
   handle: 'handle',
   mac: 'mac',
+  /** A vif's, at the backend: the most the guest may send, in bits per second (xoar's unit; libxl writes bytes per interval). */
+  rate: 'rate',
 } as const;
 export type DeviceNode = (typeof DeviceNode)[keyof typeof DeviceNode];
 

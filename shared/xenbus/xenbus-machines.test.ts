@@ -16,7 +16,7 @@ import { writeDirectories } from './write-directories.js';
 
 const GUEST = 5;
 const BACKEND = 2;
-const entries = vbdEntries({ guest: GUEST, backend: BACKEND, vdev: 'xvda', params: 'web/xvda.img', sizeBytes: 1 << 20 });
+const entries = vbdEntries({ guest: GUEST, guestName: 'web', backend: BACKEND, vdev: 'xvda', params: 'web/xvda.img', sizeBytes: 1 << 20 });
 const DEVICE_KEY = `${GUEST}/51712`;
 
 /** A XenStore with one disk wired by the toolstack, and the block service's device actions, recorded. */

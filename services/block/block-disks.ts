@@ -1,0 +1,87 @@
+import { join } from 'node:path';
+import { fromPromise } from 'xstate';
+import { BlockRing } from '../../shared/devices/block/block-ring.js';
+import { blockFailure, type BlockReply, type BlockRequest } from '../../shared/devices/block/block-wire.js';
+import { DiskImage } from '../../shared/devices/block/disk-image.js';
+import { serveBlockRequest } from '../../shared/devices/block/serve-block-request.js';
+import { XoarError } from '../../shared/errors/xoar-error.js';
+import { backendDeviceMachine, type DeviceAtBackend } from '../../shared/xenbus/backend-device-machine.js';
+import { backendMachine } from '../../shared/xenbus/backend-machine.js';
+import { DeviceNode } from '../../shared/xenbus/device-paths.js';
+import { SECTOR_SIZE } from '../../shared/devices/block/disk-image.js';
+
+/** Requests in flight per disk: a front-end that sends more is told to back off. */
+export const RING_DEPTH = 32;
+
+export class DiskNotConnectedError extends XoarError {
+  constructor(guest: string, devid: string) {
+    super('disk-not-connected', `guest "${guest}" has no connected disk ${devid} on this backend`, {
+      hint: 'the front-end connects through XenStore first (xenbus); it retries once the backend is Connected again',
+    });
+  }
+}
+
+interface OpenDisk {
+  image: DiskImage;
+  ring: BlockRing;
+}
+
+/**
+ * The disks a block backend serves, by guest name and devid: opened when a front-end connects
+ * (xenbus), each from its own sparse image `<guest>.<params>.img` in the backend's directory, and
+ * closed when it disconnects. Requests reach only the disks of the guest the broker vouched for.
+ */
+export class BlockDisks {
+  private readonly open = new Map<string, OpenDisk>();
+
+  constructor(private readonly imageDir: string) {}
+
+  /** The backend machine for this backend's vbds, with its devices opened and closed here. */
+  machine() {
+    return backendMachine.provide({
+      actors: {
+        device: backendDeviceMachine.provide({
+          actors: {
+            openDevice: fromPromise<Record<string, string>, DeviceAtBackend>(({ input }) => this.openDisk(input)),
+            closeDevice: fromPromise<void, DeviceAtBackend>(({ input }) => this.closeDisk(input)),
+          },
+        }),
+      },
+    });
+  }
+
+  async serve(guest: string, devid: string, request: BlockRequest): Promise<BlockReply> {
+    const disk = this.open.get(keyOf(guest, devid));
+    if (disk === undefined) return blockFailure(request.id, new DiskNotConnectedError(guest, devid));
+    return serveBlockRequest(disk.image, disk.ring, request);
+  }
+
+  private async openDisk({ dir, nodes }: DeviceAtBackend): Promise<Record<string, string>> {
+    const key = keyOf(nodes[DeviceNode.guestName] ?? '', devidOf(dir));
+    const image = await DiskImage.open(join(this.imageDir, `${nodes[DeviceNode.guestName]}.${nodes[DeviceNode.params]}.img`), Number(nodes[DeviceNode.size]));
+    await this.open.get(key)?.image.close();
+    this.open.set(key, { image, ring: new BlockRing(RING_DEPTH) });
+    return {
+      [DeviceNode.sectors]: String(image.sizeBytes / SECTOR_SIZE),
+      [DeviceNode.sectorSize]: String(SECTOR_SIZE),
+      [DeviceNode.info]: '0',
+      [DeviceNode.featureFlushCache]: '1',
+      [DeviceNode.featureDiscard]: '1',
+    };
+  }
+
+  private async closeDisk({ dir, nodes }: DeviceAtBackend): Promise<void> {
+    const key = keyOf(nodes[DeviceNode.guestName] ?? '', devidOf(dir));
+    const disk = this.open.get(key);
+    this.open.delete(key);
+    await disk?.image.close();
+  }
+}
+
+function keyOf(guest: string, devid: string): string {
+  return `${guest}/${devid}`;
+}
+
+function devidOf(dir: string): string {
+  return dir.slice(dir.lastIndexOf('/') + 1);
+}
