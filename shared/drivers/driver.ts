@@ -27,6 +27,11 @@ export interface InstanceSpec {
    * be closed to the instance's uid.
    */
   writePaths: string[];
+  /**
+   * A warm standby (make before break): it initialises but joins its service's queue group only
+   * when the supervisor activates it. Without it, an instance serves as soon as it starts.
+   */
+  standby?: boolean;
 }
 
 /** What an instance receives at start: its spec without the secret, which travels apart. */
@@ -54,7 +59,7 @@ export interface Snapshot {
   /** sha256 over the code identity and the declared initial state. */
   digest: string;
   takenAt: number;
-  spec: Omit<InstanceSpec, 'instance' | 'seed'>;
+  spec: Omit<InstanceSpec, 'instance' | 'seed' | 'standby'>;
 }
 
 export interface ServiceDriver {
@@ -63,8 +68,8 @@ export interface ServiceDriver {
   start(spec: InstanceSpec): Promise<InstanceHandle>;
   /** Records the clean image of an initialised instance. */
   snapshot(handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot>;
-  /** Starts a fresh instance from a snapshot; the old one is not touched. */
-  restore(snapshot: Snapshot, instance: number, seed: string): Promise<InstanceHandle>;
+  /** Starts a fresh instance from a snapshot (a warm standby with `standby`); the old one is not touched. */
+  restore(snapshot: Snapshot, instance: number, seed: string, options?: { standby?: boolean }): Promise<InstanceHandle>;
   /** Ends an instance at once and resolves when it is gone. Idempotent. */
   destroy(handle: InstanceHandle): Promise<void>;
 }

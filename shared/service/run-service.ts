@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
-import { ControlKind, type ControlCommand, type StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
-import { request, serve } from '../bus/rpc.js';
+import { ControlKind, type ControlCommand, StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
+import { type RequestHandler, request, serve } from '../bus/rpc.js';
 import { subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
 import { describeError } from '../errors/xoar-error.js';
@@ -18,6 +18,10 @@ const DEPENDENCY_RETRY_MS = 50;
  * The life of one service VM instance: read the bootstrap, join the bus with its own
  * credentials, report `booted`, run the role's `init`, report `initialized`, heartbeat until
  * told to stop. Any failure exits non-zero: the supervisor sees the exit and rolls back.
+ *
+ * A warm standby (`spec.standby`, make before break) initialises the same way but joins its
+ * service's queue group only when the supervisor sends `activate`; any instance told to `drain`
+ * leaves the queue group, answers every request it already holds and reports `drained`.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const log = createLogger(process.stderr, { role: definition.role });
@@ -33,42 +37,125 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
 }
 
 async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap, 'seed'>, nc: NatsConnection, log: Logger): Promise<void> {
-  const report = (kind: StatusKind) => nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance }));
+  const report = (kind: StatusKind, extra: { box?: unknown } = {}) =>
+    nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance, ...extra }));
+  const server = new QueueServer(nc, spec);
 
   void nc.closed().then((error) => {
     log.error('lost the bus', { error: error ? describeError(error) : 'closed' });
     process.exit(2);
   });
+
+  const ctx: ServiceContext = {
+    spec,
+    nc,
+    log,
+    serve: (op, handler) => server.serve(op, handler),
+    requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
+    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op), payload ?? null),
+    reportDone: () => report(StatusKind.done),
+    writeRecoveryBox: (box) => report(StatusKind.box, { box }),
+  };
+
+  let markInitialised!: () => void;
+  const initialised = new Promise<void>((resolve) => (markInitialised = resolve));
+  let activation: Promise<void> | undefined;
+  let draining: Promise<void> | undefined;
   nc.subscribe(subjects.serviceControl(spec.host, spec.id), {
     callback: (_error, msg) => {
       const command = decodeMessage<ControlCommand>(msg.data);
       if (command?.kind === ControlKind.stop) {
         log.info('stopping on request');
         void nc.drain().finally(() => process.exit(0));
+      } else if (command?.kind === ControlKind.activate && command.instance === spec.instance) {
+        activation ??= (async () => {
+          await initialised;
+          await definition.recover?.(ctx, command.box ?? null);
+          await server.activate();
+          report(StatusKind.activated);
+          log.info('activated', { recoveryBox: command.box === undefined || command.box === null ? 'none' : 'restored' });
+        })().catch((error) => {
+          log.error('activation failed', { error: describeError(error) });
+          process.exit(1);
+        });
+      } else if (command?.kind === ControlKind.drain && command.instance === spec.instance) {
+        draining ??= server.drain().then(() => {
+          report(StatusKind.drained);
+          log.info('drained');
+        });
       }
     },
   });
 
-  report('booted');
-  const ctx: ServiceContext = {
-    spec,
-    nc,
-    log,
-    serve: (op, handler) => {
-      serve(nc, subjects.rpc(spec.host, spec.id, op), handler, { queue: spec.id });
-    },
-    requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
-    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op), payload ?? null),
-    reportDone: () => report('done'),
-  };
+  report(StatusKind.booted);
   ctx.serve(PING, () => ({ id: spec.id, instance: spec.instance }));
+  // An instance that is not a standby serves at once, as it starts clean.
+  if (!spec.standby) {
+    await definition.recover?.(ctx, null);
+    await server.activate();
+  }
   await awaitServices(ctx, usesOf(spec.config));
   await definition.init?.(ctx);
+  markInitialised();
   await nc.flush();
-  report('initialized');
-  log.info('initialised');
-  setInterval(() => report('heartbeat'), spec.heartbeatMs);
+  report(StatusKind.initialized);
+  log.info('initialised', { standby: spec.standby === true });
+  setInterval(() => report(StatusKind.heartbeat), spec.heartbeatMs);
   await definition.run?.(ctx);
+}
+
+/**
+ * The instance's request handlers, each a member of the service's queue group (`queue: id`), so
+ * every request reaches exactly one instance. Handlers registered before `activate` wait for it.
+ */
+class QueueServer {
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly subscriptions: Subscription[] = [];
+  private active = false;
+  private drained = false;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly spec: Omit<InstanceBootstrap, 'seed'>,
+  ) {}
+
+  serve(op: string, handler: RequestHandler): void {
+    this.handlers.set(op, handler);
+    if (this.active && !this.drained) this.subscribe(op, handler);
+  }
+
+  /** Joins the queue group for every op; resolves once the broker has every subscription. */
+  async activate(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    for (const [op, handler] of this.handlers) this.subscribe(op, handler);
+    await this.nc.flush();
+  }
+
+  /** Leaves the queue group, then answers every request delivered before the broker took the leave. */
+  async drain(): Promise<void> {
+    this.drained = true;
+    await Promise.all(this.subscriptions.map((subscription) => subscription.drain().catch(() => undefined)));
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    // The replies are queued once their handlers settle: let them be written, then flushed.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.nc.flush();
+  }
+
+  private subscribe(op: string, handler: RequestHandler): void {
+    const counted: RequestHandler = async (payload, subject) => {
+      this.inFlight += 1;
+      try {
+        return await handler(payload, subject);
+      } finally {
+        this.inFlight -= 1;
+        if (this.inFlight === 0) queueMicrotask(() => this.idle?.());
+      }
+    };
+    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), counted, { queue: this.spec.id }));
+  }
 }
 
 function usesOf(config: Record<string, unknown>): string[] {

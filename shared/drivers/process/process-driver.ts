@@ -94,14 +94,14 @@ export class ProcessDriver implements ServiceDriver {
   }
 
   async snapshot(handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot> {
-    const { seed: _secret, instance: _instance, ...rest } = spec;
+    const { seed: _secret, instance: _instance, standby: _standby, ...rest } = spec;
     const code = this.codeIdentityOf(spec.role);
     const digest = createHash('sha256').update(code).update(JSON.stringify(rest.config)).digest('hex');
     return { id: `${handle.id}@${digest.slice(0, 12)}`, digest, takenAt: Date.now(), spec: rest };
   }
 
-  async restore(snapshot: Snapshot, instance: number, seed: string): Promise<InstanceHandle> {
-    return this.start({ ...snapshot.spec, instance, seed });
+  async restore(snapshot: Snapshot, instance: number, seed: string, options: { standby?: boolean } = {}): Promise<InstanceHandle> {
+    return this.start({ ...snapshot.spec, instance, seed, ...(options.standby ? { standby: true } : {}) });
   }
 
   async destroy(handle: InstanceHandle): Promise<void> {
