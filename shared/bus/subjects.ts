@@ -7,7 +7,7 @@
  *   xoar.<host>.svc.<id>.ctl       supervisor → service   commands (retire, stop)
  *   xoar.<host>.rpc.<id>.<op>      anyone granted → service  requests to a service VM
  *   xoar.<host>.sup.<op>           service  → supervisor  privileged requests (platform.start, pci.assign)
- *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, host.down)
+ *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, service.snapshot, host.down)
  *   xoar.<host>.audit.<kind>       supervisor only        the audit stream (JetStream)
  *   xoar.<host>.xs.req.<domid>.<s> domain → xenstore-logic  XenStore requests of session <s> (the
  *                                  broker lets a principal use its own domid only: authentication)
@@ -84,6 +84,8 @@ export type SupervisorOp = (typeof SupervisorOp)[keyof typeof SupervisorOp];
 export const ControlOp = {
   status: 'status',
   serviceRestart: 'service.restart',
+  /** Retake a service VM's snapshot from its running instance (after an upgrade). */
+  serviceSnapshot: 'service.snapshot',
   hostDown: 'host.down',
 } as const;
 export type ControlOp = (typeof ControlOp)[keyof typeof ControlOp];

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, realpathSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { XoarError } from '../../errors/xoar-error.js';
 import { projectRoot } from '../../project-root.js';
@@ -63,7 +63,10 @@ export class ProcessDriver implements ServiceDriver {
     if (!existsSync(entry)) throw new ServiceEntryMissingError(spec.role, entry);
     const uid = this.uidOf(spec.id);
     for (const dir of spec.writePaths) this.prepareWritable(dir, uid);
-    const readable = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json'), ...spec.readPaths, ...spec.writePaths];
+    // Node's permission model checks resolved paths: a symlinked node_modules (a git worktree's,
+    // pnpm's) is allowed where it really is.
+    const code = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json')].flatMap(withRealPath);
+    const readable = [...code, ...spec.readPaths, ...spec.writePaths];
     const permissions = [...readable.map(allowRead), ...spec.writePaths.map((dir) => `--allow-fs-write=${join(dir, '*')}`)];
     const nodeArgs = ['--experimental-permission', ...permissions, '--no-warnings', ...(this.options.nodeFlags ?? []), entry];
     const { command, args } = this.sandbox.wrap(process.execPath, nodeArgs, uid);
@@ -153,6 +156,11 @@ export class ProcessDriver implements ServiceDriver {
     }
     return identity;
   }
+}
+
+function withRealPath(path: string): string[] {
+  const real = existsSync(path) ? realpathSync(path) : path;
+  return real === path ? [path] : [path, real];
 }
 
 /** Node 20 takes one path per flag, and a folder only with a trailing wildcard. */
