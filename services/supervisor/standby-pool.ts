@@ -46,7 +46,8 @@ const RETRY_MS = 200;
 /**
  * Warm standbys for make-before-break rollback: for each such service, `size` instances restored
  * from its snapshot that have initialised but serve nothing until activated. `take` hands one
- * over (the rollback activates it) and a replacement is restored in the background. Standbys are
+ * over (the rollback activates it); `replenish`, once the switch is over, restores a
+ * replacement in the background. Standbys are
  * numbered here, after every number the service used, so reports name them without doubt.
  */
 export class StandbyPool {
@@ -89,7 +90,8 @@ export class StandbyPool {
       const ready = pool.standbys.find((standby) => standby.ready);
       if (ready !== undefined) {
         pool.standbys = pool.standbys.filter((standby) => standby !== ready);
-        this.fill(id);
+        // Not refilled here: restoring a process now would compete with the switch for the CPU.
+        // The supervisor calls `replenish` once the service runs again.
         return ready.handle;
       }
       const next = pool.standbys[0];
@@ -101,6 +103,11 @@ export class StandbyPool {
       }
       await next.settled;
     }
+  }
+
+  /** Restores standbys up to the pool's size, in the background (after a rollback). */
+  replenish(id: string): void {
+    this.fill(id);
   }
 
   /** A report from an instance: true when it is one of the pool's standbys (and so consumed here). */

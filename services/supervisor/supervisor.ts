@@ -53,9 +53,13 @@ export interface SupervisorOptions {
    * default {@link DEFAULT_STANDBYS}. The policy will carry it per service.
    */
   standbys?: number;
+  /** false: every role is rolled back by replacement (kill and restore), as a baseline for benchmarks. Default true. */
+  makeBeforeBreak?: boolean;
 }
 
 const ROLLBACK_WAIT_MS = 20_000;
+/** How long after a make-before-break switch the pool starts restoring the next standby. */
+const REPLENISH_DELAY_MS = 50;
 
 /** What became of the recovery box at a service's last handover. */
 type Handover = 'none' | 'handed' | 'rejected';
@@ -159,7 +163,7 @@ export class Supervisor {
               budget: policy.restartBudget,
               watchdog: policy.watchdog,
               clock,
-              makeBeforeBreak: MAKE_BEFORE_BREAK_ROLES.has(service.role),
+              makeBeforeBreak: options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role),
             },
           })),
         },
@@ -287,7 +291,7 @@ export class Supervisor {
     void this.audit
       .appendSnapshot(id, { instance: handle.instance, digest: snapshot.digest })
       .catch((error) => this.log.error('could not record a snapshot', { service: id, error: describeError(error) }));
-    if (MAKE_BEFORE_BREAK_ROLES.has(serviceOf(this.policy, id).role)) this.standbys.prime(id, snapshot, handle.instance);
+    if (this.registry.view(id)?.context.makeBeforeBreak) this.standbys.prime(id, snapshot, handle.instance);
   }
 
   /** Stops every service VM, then the broker; idempotent. */
@@ -407,6 +411,9 @@ export class Supervisor {
         }),
       );
     }
+    // A little later: the node process a standby needs would take the CPU from the requests the
+    // new instance answers first.
+    if (to === 'running' && context.makeBeforeBreak) setTimeout(() => this.standbys.replenish(id), REPLENISH_DELAY_MS).unref();
     if (to === 'failed' || to === 'stopped' || to === 'destroyed') void this.standbys.discard(id);
     try {
       await Promise.all(appended);
