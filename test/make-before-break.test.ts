@@ -133,6 +133,30 @@ describe('make-before-break rollback', () => {
     expect(rolled.instance).toBeGreaterThan(1);
   });
 
+  it('rolls a per-request service (builder, onRequest) back after every request: each is answered by a fresh instance', async () => {
+    host = await bootTestHost(undefined, { standbys: 2 });
+    expect(host.supervisor.status().services.find((s) => s.id === 'builder')).toMatchObject({ rollback: 'per-request' });
+    const { url, seed } = host.supervisor.credentialsOf('supervisor');
+    const nc = await connectAs({ url, principal: 'supervisor', seed, name: 'per-request-client' });
+    const name = host.supervisor.policy.host.name;
+    try {
+      const served: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        // Between two instances nobody serves for a moment: the broker says "no responders" at once, and the client asks again.
+        const answer = await eventually(() => request<{ instance: number }>(nc, subjects.rpc(name, 'builder', PING), null, 2_000), `request ${i} to be answered`);
+        served.push(answer.instance);
+      }
+      expect(new Set(served).size).toBe(served.length);
+      const rollbacks = await eventually(async () => {
+        const records = (await readHostAudit(host as TestHost)).filter((r) => r.kind === 'rollback' && r.component === 'builder' && r.data['cause'] === 'request');
+        return records.length >= served.length ? records : undefined;
+      }, 'a rollback per request');
+      expect(rollbacks.every((r) => r.data['kind'] === 'make-before-break')).toBe(true);
+    } finally {
+      await nc.close();
+    }
+  });
+
   it('keeps XenStore-Logic on its own takeover path (replace), and says so', async () => {
     host = await bootTestHost();
     const logic = host.supervisor.status().services.find((s) => s.id === 'xs-logic');

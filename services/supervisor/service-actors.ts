@@ -41,7 +41,7 @@ export function drivenServiceMachine(driver: ServiceDriver, specOf: SpecFactory,
         const instance = io.standbys.number(input.id, input.instance);
         return driver.restore(input.snapshot, instance, specOf(input.id, instance).seed);
       }),
-      takeStandby: fromPromise<InstanceHandle, TakeStandbyInput>(({ input }) => io.standbys.take(input.id)),
+      takeStandby: fromPromise<InstanceHandle, TakeStandbyInput>(({ input, signal }) => io.standbys.take(input.id, signal)),
       activateInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => io.activate(input.id, input.handle)),
       drainInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => io.drain(input.id, input.handle)),
       destroyInstance: fromPromise<void, DestroyInstanceInput>(({ input }) => driver.destroy(input.handle)),

@@ -82,11 +82,16 @@ export class StandbyPool {
     this.fill(id);
   }
 
-  /** A ready standby of the service's current snapshot; waits for one being restored, if need be. */
-  async take(id: string): Promise<InstanceHandle> {
+  /**
+   * A ready standby of the service's current snapshot; waits for one being restored, if need be.
+   * Aborted (the rollback was given up: the service stops), it takes nothing.
+   */
+  async take(id: string, signal?: AbortSignal): Promise<InstanceHandle> {
     const pool = this.pools.get(id);
     if (pool === undefined || this.closed) throw new StandbyUnavailableError(id, 'the service has no standby pool');
+    const aborted = new Promise<void>((resolve) => signal?.addEventListener('abort', () => resolve(), { once: true }));
     for (;;) {
+      if (signal?.aborted || this.closed || this.pools.get(id) !== pool) throw new StandbyUnavailableError(id, 'the rollback was given up');
       const ready = pool.standbys.find((standby) => standby.ready);
       if (ready !== undefined) {
         pool.standbys = pool.standbys.filter((standby) => standby !== ready);
@@ -98,10 +103,12 @@ export class StandbyPool {
       if (next === undefined) {
         if (pool.failures >= MAX_FAILURES) throw new StandbyUnavailableError(id, `${pool.failures} standbys in a row failed to start`);
         if (pool.restoring === 0) this.fill(id);
-        await sleep(10);
+        await Promise.race([sleep(10), aborted]);
         continue;
       }
-      await next.settled;
+      await Promise.race([next.settled, aborted]);
+      // A standby that did not make it is out of the pool by now, or will be: look again after a turn.
+      await sleep(1);
     }
   }
 
@@ -176,7 +183,9 @@ export class StandbyPool {
     }
     pool.standbys.push(standby);
     const deadline = setTimeout(() => {
-      if (!standby.ready) void this.destroy(standby);
+      if (standby.ready || !pool.standbys.includes(standby)) return;
+      void this.destroy(standby);
+      this.failed(id, pool, instance, `did not initialise within ${this.options.startTimeoutMs} ms`);
     }, this.options.startTimeoutMs);
     void handle.exited.then((exit) => {
       clearTimeout(deadline);
@@ -196,6 +205,7 @@ export class StandbyPool {
 
   private async destroy(standby: Standby): Promise<void> {
     standby.settle(false);
+    for (const pool of this.pools.values()) pool.standbys = pool.standbys.filter((s) => s !== standby);
     await this.options.driver.destroy(standby.handle).catch(() => undefined);
   }
 }

@@ -135,7 +135,13 @@ export class Supervisor {
       const driver = new ProcessDriver({ logDir: paths.logDir });
       const registry = new ServiceRegistry(new Set(policy.services.map((s) => s.id)));
       const natsUrl = broker.url;
-      const specOf = (id: string, instance: number) => instanceSpec(policy, serviceOf(policy, id), { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
+      const makesBeforeBreak = (service: ServicePolicy) => options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role);
+      const specOf = (id: string, instance: number) => {
+        const service = serviceOf(policy, id);
+        const spec = instanceSpec(policy, service, { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
+        // Per-request rollback: each instance answers one request, then a standby takes over.
+        return makesBeforeBreak(service) && service.restart.kind === 'onRequest' ? { ...spec, oneShot: true } : spec;
+      };
       const standbys = new StandbyPool({ driver, seedOf: (id) => keys.seedOf(id), startTimeoutMs: policy.watchdog.startTimeoutMs, size: Math.max(1, options.standbys ?? DEFAULT_STANDBYS), log });
       // The supervisor exists only once the host actor does; the actors reach it through this.
       let self: Supervisor | undefined;
@@ -163,7 +169,7 @@ export class Supervisor {
               budget: policy.restartBudget,
               watchdog: policy.watchdog,
               clock,
-              makeBeforeBreak: options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role),
+              makeBeforeBreak: makesBeforeBreak(service),
             },
           })),
         },
@@ -458,7 +464,7 @@ export class Supervisor {
       restarts: context?.rollbacks ?? 0,
       uptimeMs: running ? Date.now() - (context?.runningSince ?? 0) : null,
       lastRollback: context?.lastRollback ? { at: new Date(context.lastRollback.at).toISOString(), cause: context.lastRollback.cause, durationMs: context.lastRollback.durationMs } : null,
-      rollback: context?.makeBeforeBreak ? 'make-before-break' : 'replace',
+      rollback: context?.makeBeforeBreak ? (service.restart.kind === 'onRequest' ? 'per-request' : 'make-before-break') : 'replace',
       standbys: context?.makeBeforeBreak ? this.standbys.readyCount(service.id) : null,
       snapshot: context?.snapshot ? { digest: context.snapshot.digest, takenAt: new Date(context.snapshot.takenAt).toISOString() } : null,
       failure: context?.failure ?? null,

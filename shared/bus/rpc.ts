@@ -39,10 +39,12 @@ export async function request<T>(nc: NatsConnection, subject: string, payload: u
   return reply.result;
 }
 
-/** Answers every request on `subject` with the handler's result or its error. */
-export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: { queue?: string } = {}): Subscription {
+/** Answers every request on `subject` (the first `max`, if given) with the handler's result or its error. */
+export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: { queue?: string; max?: number } = {}): Subscription {
   return nc.subscribe(subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
+    // The broker stops delivering after `max` messages (the unsubscribe travels with the subscribe).
+    ...(options.max === undefined ? {} : { max: options.max }),
     callback: (error, msg) => {
       if (error) return;
       void (async () => {

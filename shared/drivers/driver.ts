@@ -32,6 +32,11 @@ export interface InstanceSpec {
    * when the supervisor activates it. Without it, an instance serves as soon as it starts.
    */
   standby?: boolean;
+  /**
+   * Per-request rollback: once active, the instance serves exactly one request, then leaves the
+   * queue group and reports `drained`; the supervisor replaces it with a fresh one.
+   */
+  oneShot?: boolean;
 }
 
 /** What an instance receives at start: its spec without the secret, which travels apart. */

@@ -625,20 +625,40 @@ describe('service machine, make before break', () => {
     expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([101, 1]);
   });
 
-  it('stops while the standby is being taken, once it is there, and destroys both', async () => {
+  it('stops while the standby is being taken: gives the take up and destroys the old instance', async () => {
     const service = mbb();
-    let deliver!: () => void;
-    service.fakes.behaviour.takeStandby = (input) => new Promise((resolve) => (deliver = () => resolve(fakeHandle(input.id, 101))));
+    let signalled = false;
+    // A take that never delivers; the machine must not wait for it.
+    service.fakes.behaviour.takeStandby = () => new Promise(() => {});
     await service.startAndRun();
     service.actor.send({ type: 'rollback', cause: 'operator' });
     await settle();
-    service.actor.send({ type: 'stop' });
     expect(service.state()).toBe('rollingBack.takingStandby');
-    deliver();
+    service.actor.send({ type: 'stop' });
     await settle();
-    await settle();
+    signalled = Object.keys(service.actor.getSnapshot().children).length === 0;
+    expect(signalled).toBe(true);
     expect(service.state()).toBe('stopped');
-    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([101, 1]);
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+  });
+
+  it('rolls back (cause request) when the current instance reports itself drained: a one-shot instance was spent', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'instance.drained', instance: 7 });
+    expect(service.state()).toBe('running.watched');
+    service.clock.increment(3);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.state()).toBe('rollingBack.activating');
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    // Told to drain again; it reports drained again (it repeats it with every heartbeat).
+    expect(service.fakes.callsTo('drainInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.context()).toMatchObject({ instance: 101, rollbacks: 1, lastRollback: { at: 3, cause: 'request', durationMs: 0 } });
   });
 
   it('retakes its snapshot on request while the instance serves', async () => {

@@ -2,7 +2,8 @@
  * The lifecycle of one service VM (DESIGN.md, "Lifecycle of a service VM"):
  *
  *   defined → creating → booting → initializing → snapshotting → running
- *   running → rollingBack → running          (timer, request, operator, or a crash within budget)
+ *   running → rollingBack → running          (timer, request, operator, or a crash within budget;
+ *                                             `request`: a one-shot instance reported itself drained)
  *   running → resnapshotting → running       (operator: retake the snapshot after an upgrade)
  *   running → retiring → destroyed           (a disposable told to self-destruct)
  *   any     → stopping → stopped             (operator or host shutdown)
@@ -438,6 +439,12 @@ export const serviceMachine = setup({
         'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
         retire: { guard: 'isDisposable', target: 'retiring' },
         snapshot: { target: 'resnapshotting' },
+        // Drained without being told to: a one-shot instance answered its one request (per-request rollback).
+        'instance.drained': {
+          guard: 'isCurrentInstance',
+          target: 'rollingBack',
+          actions: { type: 'beginRollback', params: { cause: RollbackCause.request } },
+        },
         stop: { target: 'stopping' },
       },
     },
@@ -487,7 +494,8 @@ export const serviceMachine = setup({
               { target: 'restoring' },
             ],
           },
-          on: { stop: { actions: 'requestStop' } },
+          // Leaving stops (aborts) the take: a standby not yet handed over stays the pool's to destroy.
+          on: { stop: [{ guard: 'hasInstance', target: '#service.stopping' }, { target: '#service.stopped' }] },
         },
         activating: {
           invoke: [

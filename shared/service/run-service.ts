@@ -5,7 +5,7 @@ import { ControlKind, type ControlCommand, StatusKind, WIRE_VERSION, decodeMessa
 import { type RequestHandler, request, serve } from '../bus/rpc.js';
 import { subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
-import { describeError } from '../errors/xoar-error.js';
+import { XoarError, describeError } from '../errors/xoar-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { readBootstrap } from './read-bootstrap.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
@@ -21,7 +21,9 @@ const DEPENDENCY_RETRY_MS = 50;
  *
  * A warm standby (`spec.standby`, make before break) initialises the same way but joins its
  * service's queue group only when the supervisor sends `activate`; any instance told to `drain`
- * leaves the queue group, answers every request it already holds and reports `drained`.
+ * leaves the queue group, answers every request it already holds and reports `drained` (again
+ * with every heartbeat after, so that a lost report costs one heartbeat). A one-shot instance
+ * (`spec.oneShot`, per-request rollback) drains by itself after its first request.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const log = createLogger(process.stderr, { role: definition.role });
@@ -39,7 +41,16 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
 async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap, 'seed'>, nc: NatsConnection, log: Logger): Promise<void> {
   const report = (kind: StatusKind, extra: { box?: unknown } = {}) =>
     nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance, ...extra }));
-  const server = new QueueServer(nc, spec);
+  let drained = false;
+  let draining: Promise<void> | undefined;
+  const drain = () => {
+    draining ??= server.drain().then(() => {
+      drained = true;
+      log.info('drained');
+    });
+    void draining.then(() => report(StatusKind.drained));
+  };
+  const server = new QueueServer(nc, spec, drain);
 
   void nc.closed().then((error) => {
     log.error('lost the bus', { error: error ? describeError(error) : 'closed' });
@@ -60,7 +71,6 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
   let markInitialised!: () => void;
   const initialised = new Promise<void>((resolve) => (markInitialised = resolve));
   let activation: Promise<void> | undefined;
-  let draining: Promise<void> | undefined;
   nc.subscribe(subjects.serviceControl(spec.host, spec.id), {
     callback: (_error, msg) => {
       const command = decodeMessage<ControlCommand>(msg.data);
@@ -79,10 +89,7 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
           process.exit(1);
         });
       } else if (command?.kind === ControlKind.drain && command.instance === spec.instance) {
-        draining ??= server.drain().then(() => {
-          report(StatusKind.drained);
-          log.info('drained');
-        });
+        drain();
       }
     },
   });
@@ -100,7 +107,10 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
   await nc.flush();
   report(StatusKind.initialized);
   log.info('initialised', { standby: spec.standby === true });
-  setInterval(() => report(StatusKind.heartbeat), spec.heartbeatMs);
+  setInterval(() => {
+    report(StatusKind.heartbeat);
+    if (drained) report(StatusKind.drained);
+  }, spec.heartbeatMs);
   await definition.run?.(ctx);
 }
 
@@ -119,19 +129,41 @@ class QueueServer {
   constructor(
     private readonly nc: NatsConnection,
     private readonly spec: Omit<InstanceBootstrap, 'seed'>,
+    /** A one-shot instance calls it once its one request is answered. */
+    private readonly spent: () => void,
   ) {}
 
   serve(op: string, handler: RequestHandler): void {
     this.handlers.set(op, handler);
-    if (this.active && !this.drained) this.subscribe(op, handler);
+    if (this.active && !this.drained && !this.spec.oneShot) this.subscribe(op, handler);
   }
 
   /** Joins the queue group for every op; resolves once the broker has every subscription. */
   async activate(): Promise<void> {
     if (this.active) return;
     this.active = true;
-    for (const [op, handler] of this.handlers) this.subscribe(op, handler);
+    if (this.spec.oneShot) {
+      this.subscribeOnce();
+    } else {
+      for (const [op, handler] of this.handlers) this.subscribe(op, handler);
+    }
     await this.nc.flush();
+  }
+
+  /** One subscription for every op, that the broker ends after one request. */
+  private subscribeOnce(): void {
+    const prefix = subjects.rpc(this.spec.host, this.spec.id, '');
+    const dispatch: RequestHandler = async (payload, subject) => {
+      try {
+        const handler = this.handlers.get(subject.slice(prefix.length));
+        if (handler === undefined) throw new UnknownOpError(subject);
+        return await handler(payload, subject);
+      } finally {
+        // The reply leaves once this settles: drain after it.
+        setImmediate(this.spent);
+      }
+    };
+    this.subscriptions.push(serve(this.nc, subjects.rpcAll(this.spec.host, this.spec.id), this.counted(dispatch), { queue: this.spec.id, max: 1 }));
   }
 
   /** Leaves the queue group, then answers every request delivered before the broker took the leave. */
@@ -145,7 +177,11 @@ class QueueServer {
   }
 
   private subscribe(op: string, handler: RequestHandler): void {
-    const counted: RequestHandler = async (payload, subject) => {
+    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), this.counted(handler), { queue: this.spec.id }));
+  }
+
+  private counted(handler: RequestHandler): RequestHandler {
+    return async (payload, subject) => {
       this.inFlight += 1;
       try {
         return await handler(payload, subject);
@@ -154,7 +190,12 @@ class QueueServer {
         if (this.inFlight === 0) queueMicrotask(() => this.idle?.());
       }
     };
-    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), counted, { queue: this.spec.id }));
+  }
+}
+
+export class UnknownOpError extends XoarError {
+  constructor(subject: string) {
+    super('unknown-op', `nothing is served on ${subject}`, { hint: 'check the operation name against the role it is sent to' });
   }
 }
 
