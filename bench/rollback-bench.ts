@@ -2,7 +2,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connectAs } from '../shared/bus/connect.js';
+import { request } from '../shared/bus/rpc.js';
+import { subjects } from '../shared/bus/subjects.js';
 import { projectRoot } from '../shared/project-root.js';
+import { PING } from '../shared/service/run-service.js';
 import type { Supervisor } from '../services/supervisor/supervisor.js';
 import type { GapClientSetup } from './gap-client.js';
 import { type Summary, summarise } from './stats.js';
@@ -116,4 +120,37 @@ export async function rollbackWindows(supervisor: Supervisor, service: string, h
     windows.push({ began, ended: now() });
   }
   return windows;
+}
+
+/**
+ * Per-request rollback: `clients` loops send `ping` to a one-shot service for `seconds`, each
+ * asking again at once when nobody serves (between two instances); answers per second, and
+ * how many distinct instances gave them.
+ */
+export async function perRequestThroughput(supervisor: Supervisor, service: string, clients: number, seconds: number): Promise<{ perSecond: number; answers: number; instances: number; retries: number }> {
+  const { url, seed } = supervisor.credentialsOf('supervisor');
+  const nc = await connectAs({ url, principal: 'supervisor', seed, name: 'per-request-bench' });
+  const subject = subjects.rpc(supervisor.policy.host.name, service, PING);
+  const instances = new Set<number>();
+  let answers = 0;
+  let retries = 0;
+  const began = now();
+  const until = began + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (now() < until) {
+        try {
+          const answer = await request<{ instance: number }>(nc, subject, null, 2_000);
+          answers += 1;
+          instances.add(answer.instance);
+        } catch {
+          retries += 1;
+          await sleep(1);
+        }
+      }
+    }),
+  );
+  const elapsed = (now() - began) / 1000;
+  await nc.close();
+  return { perSecond: answers / elapsed, answers, instances: instances.size, retries };
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Role } from '../shared/policy/types.js';
 import { type BenchHost, benchPolicy, startBenchHost } from './bench-host.js';
-import { GapClients, type RollbackHow, rollbackWindows, unavailability } from './rollback-bench.js';
+import { GapClients, type RollbackHow, perRequestThroughput, rollbackWindows, unavailability } from './rollback-bench.js';
 import { printAuditBench } from './audit-bench.js';
 import { type Summary, summarise } from './stats.js';
 import { printXenstoreBench } from './xenstore-bench.js';
@@ -14,6 +14,9 @@ import { printXenstoreBench } from './xenstore-bench.js';
 const BOOTS = Number(process.env['XOAR_BENCH_BOOTS'] ?? 10);
 const ROLLBACKS = Number(process.env['XOAR_BENCH_ROLLBACKS'] ?? 200);
 const BASELINE_ROLLBACKS = Number(process.env['XOAR_BENCH_BASELINE_ROLLBACKS'] ?? 30);
+const PER_REQUEST_SECONDS = Number(process.env['XOAR_BENCH_PER_REQUEST_SECONDS'] ?? 10);
+const PER_REQUEST_POOLS = (process.env['XOAR_BENCH_PER_REQUEST_POOLS'] ?? '1,4').split(',').map(Number);
+const PER_REQUEST_CLIENTS = 4;
 /** One client: on two cores, more clients pinging flat out would measure their own contention. */
 const GAP_CLIENTS = 1;
 const ROLLBACK_TARGET = Role.block;
@@ -99,6 +102,25 @@ async function main(): Promise<void> {
     row('memory, all running service VMs', `${total.toFixed(1)} MB RSS`, 'paper: 512 MB (all components)');
   } finally {
     await host.dispose();
+  }
+  // Per-request rollback: the builder (onRequest in the default policy) answers each request with a fresh instance.
+  const perRequest = [];
+  for (const pool of PER_REQUEST_POOLS) {
+    const oneShotHost = await startBenchHost(policy, { standbys: pool });
+    try {
+      const builder = policy.services.find((s) => s.role === Role.builder && s.restart.kind === 'onRequest');
+      if (!builder) throw new Error('the bench policy has no onRequest builder');
+      progress(`per-request rollback, pool of ${pool}`);
+      // Let the pool fill before the clock starts.
+      while ((oneShotHost.supervisor.status().services.find((s) => s.id === builder.id)?.standbys ?? 0) < pool) await new Promise((r) => setTimeout(r, 20));
+      perRequest.push({ pool, ...(await perRequestThroughput(oneShotHost.supervisor, builder.id, PER_REQUEST_CLIENTS, PER_REQUEST_SECONDS)) });
+    } finally {
+      await oneShotHost.dispose();
+    }
+  }
+  progress('');
+  for (const { pool, perSecond, answers, instances, retries } of perRequest) {
+    row(`per-request rollback (builder), pool of ${pool}`, `${perSecond.toFixed(1)} requests/s`, `${answers} answers by ${instances} instances, ${retries} retries, ${PER_REQUEST_CLIENTS} clients, ${PER_REQUEST_SECONDS} s`);
   }
   progress('XenStore');
   await printXenstoreBench();
