@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,9 +12,9 @@ import { PING } from '../shared/service/run-service.js';
 import { bootTestHost, eventually, isAlive, readHostAudit, type TestHost } from './support/test-host.js';
 
 const ROLLBACKS = 200;
-const CLIENTS = 12;
+const CLIENTS = 8;
 /** Each client waits this long between a reply and its next request: a modest, steady load. */
-const PAUSE_MS = 15;
+const PAUSE_MS = 20;
 /** A request unanswered this long counts as lost. */
 const LOST_AFTER_MS = 10_000;
 
@@ -127,6 +129,11 @@ describe('make-before-break rollback', () => {
       { instance: 1, digest: before?.snapshot?.digest },
       { instance: 1, digest: before?.snapshot?.digest },
     ]);
+    // Kept on disk beside the host's other state, without the instance's secret.
+    const file = join(host.supervisor.paths.snapshotDir, 'toolstack.json');
+    const stored = await eventually(() => JSON.parse(readFileSync(file, 'utf8')), 'the snapshot to be on disk');
+    expect(stored).toMatchObject({ digest: before?.snapshot?.digest, spec: { id: 'toolstack', role: 'toolstack' } });
+    expect(JSON.stringify(stored)).not.toContain(host.supervisor.credentialsOf('toolstack').seed);
     // A standby restored from the retaken snapshot takes over at the next rollback.
     const rolled = await host.supervisor.restart('toolstack');
     expect(rolled).toMatchObject({ state: 'running', rollback: 'make-before-break' });

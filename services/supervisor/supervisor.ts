@@ -32,6 +32,7 @@ import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
 import { DEFAULT_STANDBYS, MAKE_BEFORE_BREAK_ROLES } from './rollback-kind.js';
 import { drivenServiceMachine, type SwitchingIo } from './service-actors.js';
+import { SnapshotStore } from './snapshot-store.js';
 import { StandbyPool } from './standby-pool.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
 import { type HostPaths, hostPaths } from './state-dir.js';
@@ -82,6 +83,7 @@ export class Supervisor {
   private readonly handovers = new Map<string, Handover>();
   /** Rollbacks already recorded per service, so an abandoned switch records none. */
   private readonly rollbacksRecorded = new Map<string, number>();
+  private readonly snapshots: SnapshotStore;
 
   private constructor(
     readonly policy: HostPolicy,
@@ -97,6 +99,7 @@ export class Supervisor {
     private readonly log: Logger,
     private readonly standbys: StandbyPool,
   ) {
+    this.snapshots = new SnapshotStore(paths.snapshotDir);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.booted = this.watchBoot();
   }
@@ -292,6 +295,9 @@ export class Supervisor {
   }
 
   private async snapshotTaken(id: string, handle: InstanceHandle, snapshot: Snapshot): Promise<void> {
+    // Kept on disk in the background: a disposable may finish its job while its snapshot is taken,
+    // and the snapshot the machine holds is the one a rollback restores.
+    void this.snapshots.save(snapshot).catch((error) => this.log.error('could not store a snapshot', { service: id, error: describeError(error) }));
     // Queued now, so it precedes the transition to running in the log; not waited for, so that
     // taking a snapshot costs a service nothing more than the driver's call.
     void this.audit

@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
 import { ControlKind, type ControlCommand, StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
-import { type RequestHandler, request, serve } from '../bus/rpc.js';
+import { request } from '../bus/rpc.js';
 import { subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
-import { XoarError, describeError } from '../errors/xoar-error.js';
+import { describeError } from '../errors/xoar-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { QueueServer } from './queue-server.js';
 import { readBootstrap } from './read-bootstrap.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 
@@ -112,91 +113,6 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
     if (drained) report(StatusKind.drained);
   }, spec.heartbeatMs);
   await definition.run?.(ctx);
-}
-
-/**
- * The instance's request handlers, each a member of the service's queue group (`queue: id`), so
- * every request reaches exactly one instance. Handlers registered before `activate` wait for it.
- */
-class QueueServer {
-  private readonly handlers = new Map<string, RequestHandler>();
-  private readonly subscriptions: Subscription[] = [];
-  private active = false;
-  private drained = false;
-  private inFlight = 0;
-  private idle: (() => void) | undefined;
-
-  constructor(
-    private readonly nc: NatsConnection,
-    private readonly spec: Omit<InstanceBootstrap, 'seed'>,
-    /** A one-shot instance calls it once its one request is answered. */
-    private readonly spent: () => void,
-  ) {}
-
-  serve(op: string, handler: RequestHandler): void {
-    this.handlers.set(op, handler);
-    if (this.active && !this.drained && !this.spec.oneShot) this.subscribe(op, handler);
-  }
-
-  /** Joins the queue group for every op; resolves once the broker has every subscription. */
-  async activate(): Promise<void> {
-    if (this.active) return;
-    this.active = true;
-    if (this.spec.oneShot) {
-      this.subscribeOnce();
-    } else {
-      for (const [op, handler] of this.handlers) this.subscribe(op, handler);
-    }
-    await this.nc.flush();
-  }
-
-  /** One subscription for every op, that the broker ends after one request. */
-  private subscribeOnce(): void {
-    const prefix = subjects.rpc(this.spec.host, this.spec.id, '');
-    const dispatch: RequestHandler = async (payload, subject) => {
-      try {
-        const handler = this.handlers.get(subject.slice(prefix.length));
-        if (handler === undefined) throw new UnknownOpError(subject);
-        return await handler(payload, subject);
-      } finally {
-        // The reply leaves once this settles: drain after it.
-        setImmediate(this.spent);
-      }
-    };
-    this.subscriptions.push(serve(this.nc, subjects.rpcAll(this.spec.host, this.spec.id), this.counted(dispatch), { queue: this.spec.id, max: 1 }));
-  }
-
-  /** Leaves the queue group, then answers every request delivered before the broker took the leave. */
-  async drain(): Promise<void> {
-    this.drained = true;
-    await Promise.all(this.subscriptions.map((subscription) => subscription.drain().catch(() => undefined)));
-    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
-    // The replies are queued once their handlers settle: let them be written, then flushed.
-    await new Promise((resolve) => setImmediate(resolve));
-    await this.nc.flush();
-  }
-
-  private subscribe(op: string, handler: RequestHandler): void {
-    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), this.counted(handler), { queue: this.spec.id }));
-  }
-
-  private counted(handler: RequestHandler): RequestHandler {
-    return async (payload, subject) => {
-      this.inFlight += 1;
-      try {
-        return await handler(payload, subject);
-      } finally {
-        this.inFlight -= 1;
-        if (this.inFlight === 0) queueMicrotask(() => this.idle?.());
-      }
-    };
-  }
-}
-
-export class UnknownOpError extends XoarError {
-  constructor(subject: string) {
-    super('unknown-op', `nothing is served on ${subject}`, { hint: 'check the operation name against the role it is sent to' });
-  }
 }
 
 function usesOf(config: Record<string, unknown>): string[] {
