@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { XoarError, describeError } from '../errors/xoar-error.js';
 import { type Reply, WIRE_VERSION, decodeMessage, encodeMessage } from './messages.js';
 
@@ -47,18 +47,21 @@ export function serve(nc: NatsConnection, subject: string, handler: RequestHandl
     ...(options.max === undefined ? {} : { max: options.max }),
     callback: (error, msg) => {
       if (error) return;
-      void (async () => {
-        let reply: Reply<unknown>;
-        try {
-          const payload = msg.data.length === 0 ? undefined : JSON.parse(new TextDecoder().decode(msg.data));
-          reply = { v: WIRE_VERSION, ok: true, result: (await handler(payload, msg.subject)) ?? null };
-        } catch (failure) {
-          reply = { v: WIRE_VERSION, ok: false, error: toWireError(failure) };
-        }
-        if (msg.reply) msg.respond(encodeMessage(reply));
-      })();
+      void answer(handler, msg);
     },
   });
+}
+
+/** What `serve` does with one request: run the handler, reply with its result or its error. */
+export async function answer(handler: RequestHandler, msg: Pick<Msg, 'data' | 'subject' | 'reply' | 'respond'>): Promise<void> {
+  let reply: Reply<unknown>;
+  try {
+    const payload = msg.data.length === 0 ? undefined : JSON.parse(new TextDecoder().decode(msg.data));
+    reply = { v: WIRE_VERSION, ok: true, result: (await handler(payload, msg.subject)) ?? null };
+  } catch (failure) {
+    reply = { v: WIRE_VERSION, ok: false, error: toWireError(failure) };
+  }
+  if (msg.reply) msg.respond(encodeMessage(reply));
 }
 
 function toWireError(failure: unknown): { code: string; message: string; hint?: string } {

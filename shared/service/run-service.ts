@@ -104,6 +104,7 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
   }
   await awaitServices(ctx, usesOf(spec.config));
   await definition.init?.(ctx);
+  if (spec.standby) await server.warmUp(PING);
   markInitialised();
   await nc.flush();
   report(StatusKind.initialized);
