@@ -3,12 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../shared/bus/connect.js';
-import { request } from '../shared/bus/rpc.js';
-import { subjects } from '../shared/bus/subjects.js';
 import { loadPolicy } from '../shared/policy/load-policy.js';
 import type { HostPolicy } from '../shared/policy/types.js';
 import { projectRoot } from '../shared/project-root.js';
-import { PING } from '../shared/service/run-service.js';
 import { Supervisor } from '../services/supervisor/supervisor.js';
 
 /** The default policy, with a restart budget large enough for a benchmark's deliberate crashes. */
@@ -28,9 +25,9 @@ export interface BenchHost {
   dispose(): Promise<void>;
 }
 
-export async function startBenchHost(policy: HostPolicy): Promise<BenchHost> {
+export async function startBenchHost(policy: HostPolicy, options: { makeBeforeBreak?: boolean; standbys?: number } = {}): Promise<BenchHost> {
   const stateRoot = mkdtempSync(join(tmpdir(), 'xoar-bench-'));
-  const supervisor = await Supervisor.start({ policy, stateRoot });
+  const supervisor = await Supervisor.start({ policy, stateRoot, ...options });
   await supervisor.booted;
   const { url, seed } = supervisor.credentialsOf('supervisor');
   const client = await connectAs({ url, principal: 'supervisor', seed, name: 'bench-client' });
@@ -43,17 +40,4 @@ export async function startBenchHost(policy: HostPolicy): Promise<BenchHost> {
       rmSync(stateRoot, { recursive: true, force: true });
     },
   };
-}
-
-/** Pings a service until an instance newer than `after` answers; resolves with the time it answered. */
-export async function firstAnswerFrom(client: NatsConnection, host: string, id: string, after: number): Promise<number> {
-  for (;;) {
-    try {
-      const answer = await request<{ instance: number }>(client, subjects.rpc(host, id, PING), null, 100);
-      if (answer.instance > after) return performance.now();
-    } catch {
-      // not answering yet: the gap a client sees
-    }
-    await new Promise((resolve) => setImmediate(resolve));
-  }
 }

@@ -70,6 +70,18 @@ describe('the xoar CLI against a running host', () => {
     expect(restart.json()).toMatchObject({ id: 'net', state: 'running', instance: 2, lastRollback: { cause: 'operator' } });
   });
 
+  it('service snapshot retakes a snapshot, and service rollback rolls back make before break', () => {
+    const snapshot = xoar(stateDir, 'service', 'snapshot', 'net', '--json');
+    expect(snapshot.code).toBe(0);
+    expect(snapshot.json()).toMatchObject({ id: 'net', state: 'running', snapshot: { digest: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    const rollback = xoar(stateDir, 'service', 'rollback', 'net');
+    expect(rollback.code).toBe(0);
+    expect(rollback.stdout).toMatch(/^net rolled back \(make-before-break\): instance \d+, pid \d+, /);
+    const status = xoar(stateDir, 'host', 'status');
+    // RESTARTS 2 (this rollback and the restart before), and the last rollback's cause and duration.
+    expect(status.stdout).toMatch(/net\s+network\s+running\s+\d+\s+\d+\s+2\s+.*\s+operator (<1 ms|\d+ ms),/);
+  });
+
   it('service restart of an unknown service says which exist, exit 2', () => {
     const restart = xoar(stateDir, 'service', 'restart', 'nope');
     expect(restart.code).toBe(2);

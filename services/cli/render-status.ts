@@ -8,7 +8,8 @@ const COLUMNS: Array<{ title: string; cell: (service: ServiceStatus) => string }
   { title: 'INST', cell: (s) => String(s.instance) },
   { title: 'RESTARTS', cell: (s) => String(s.restarts) },
   { title: 'UPTIME', cell: (s) => (s.uptimeMs === null ? '-' : formatDuration(s.uptimeMs)) },
-  { title: 'LAST ROLLBACK', cell: (s) => (s.lastRollback ? `${s.lastRollback.cause} ${s.lastRollback.durationMs} ms, ${ago(s.lastRollback.at)}` : '-') },
+  { title: 'STANDBY', cell: (s) => (s.standbys === null ? '-' : String(s.standbys)) },
+  { title: 'LAST ROLLBACK', cell: (s) => (s.lastRollback ? `${s.lastRollback.cause} ${formatRollbackDuration(s.lastRollback.durationMs)}, ${ago(s.lastRollback.at)}` : '-') },
 ];
 
 /** The host and one row per service VM, as `host status` and the live view of `host up` show them. */
@@ -27,6 +28,11 @@ export function formatDuration(ms: number): string {
   if (ms < 60_000) return `${(ms / 1_000).toFixed(1)} s`;
   const minutes = Math.floor(ms / 60_000);
   return minutes < 60 ? `${minutes} m ${Math.floor((ms % 60_000) / 1_000)} s` : `${Math.floor(minutes / 60)} h ${minutes % 60} m`;
+}
+
+/** Make-before-break rollbacks take well under a millisecond of the clock's resolution: show it. */
+function formatRollbackDuration(ms: number): string {
+  return ms < 1 ? '<1 ms' : formatDuration(ms);
 }
 
 function ago(iso: string): string {

@@ -18,8 +18,8 @@ export class UnknownServiceError extends XoarError {
 }
 
 export class ServiceNotRunningError extends XoarError {
-  constructor(id: string, state: string) {
-    super('service-not-running', `service VM "${id}" is ${state}, not running: it cannot be rolled back now`, {
+  constructor(id: string, state: string, what = 'be rolled back') {
+    super('service-not-running', `service VM "${id}" is ${state}, not running: it cannot ${what} now`, {
       hint: 'wait until `xoar host status` shows it running; a failed service needs its cause fixed and the host restarted',
     });
   }

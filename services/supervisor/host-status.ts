@@ -13,6 +13,15 @@ export interface ServiceStatus {
   restarts: number;
   uptimeMs: number | null;
   lastRollback: { at: string; cause: string; durationMs: number } | null;
+  /**
+   * How it rolls back: `make-before-break` (a warm standby takes over), `per-request` (make
+   * before break after every request: each instance answers one) or `replace` (kill and restore).
+   */
+  rollback: 'make-before-break' | 'per-request' | 'replace';
+  /** Warm standbys ready now (make-before-break services), else null. */
+  standbys: number | null;
+  /** The clean image a rollback restores, once taken. */
+  snapshot: { digest: string; takenAt: string } | null;
   failure: string | null;
 }
 

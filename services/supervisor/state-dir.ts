@@ -4,7 +4,7 @@ import { join } from 'node:path';
 /**
  * Where a host keeps what outlives one run: its runtime descriptor, the operator's
  * credentials, the broker's config and JetStream store (the audit log), and the logs.
- *   <root>/<host>/host.json  operator.seed  broker/  logs/
+ *   <root>/<host>/host.json  operator.seed  broker/  logs/  snapshots/
  */
 export function defaultStateRoot(): string {
   const env = process.env['XOAR_STATE_DIR'];
@@ -26,6 +26,8 @@ export interface HostPaths {
   serviceStateRoot: string;
   /** The XenStore unix socket, for xenstore-utils and other dom0 tools (XENSTORED_PATH). */
   xenstoreSocket: string;
+  /** The service VMs' snapshots, one JSON file each (the last taken). */
+  snapshotDir: string;
 }
 
 export function hostPaths(stateRoot: string, host: string): HostPaths {
@@ -40,5 +42,6 @@ export function hostPaths(stateRoot: string, host: string): HostPaths {
     supervisorLog: join(dir, 'logs', 'supervisor.log'),
     serviceStateRoot: join(dir, 'services'),
     xenstoreSocket: join(dir, 'xenstored', 'socket'),
+    snapshotDir: join(dir, 'snapshots'),
   };
 }

@@ -7,10 +7,11 @@ import { AuditKind, DependencyChange, DependencyVia } from '../../shared/audit/a
 import { type JoinNatsServerOptions, joinNatsServer } from '../../shared/broker/join-nats-server.js';
 import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
 import { connectAs } from '../../shared/bus/connect.js';
-import { type StatusReport, StatusKind, decodeMessage } from '../../shared/bus/messages.js';
+import { ControlKind, type StatusReport, StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../../shared/bus/messages.js';
 import { serve } from '../../shared/bus/rpc.js';
 import { ControlOp, SupervisorOp, subjects } from '../../shared/bus/subjects.js';
 import { type Clock, systemClock } from '../../shared/clock.js';
+import type { InstanceHandle, Snapshot } from '../../shared/drivers/driver.js';
 import { ProcessDriver } from '../../shared/drivers/process/process-driver.js';
 import { describeError } from '../../shared/errors/xoar-error.js';
 import { hostMachine } from '../../shared/lifecycle/host-machine.js';
@@ -25,6 +26,7 @@ import { CONTROL_DOMID } from '../../shared/policy/domids.js';
 import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
 import { busChannels } from '../../shared/xenstore/bus-client.js';
 import { XenstoreUnixSocketServer } from '../../shared/xenstore/unix-socket-server.js';
+import { RecoveryBoxRejectedError, checkRecoveryBox } from '../../shared/service/recovery-box.js';
 import type { PciAssignment } from '../pci-config/service.js';
 import { AssignmentOutsidePolicyError, HostBootFailedError, PolicyNeedsRestartError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
 import type { HostStatus, PolicyApplied, ServiceStatus } from './host-status.js';
@@ -33,7 +35,10 @@ import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
 import { planApply } from './apply-plan.js';
 import { type GrantRequest, GrantTable } from './grant-table.js';
-import { drivenServiceMachine } from './service-actors.js';
+import { DEFAULT_STANDBYS, MAKE_BEFORE_BREAK_ROLES } from './rollback-kind.js';
+import { drivenServiceMachine, type SwitchingIo } from './service-actors.js';
+import { SnapshotStore } from './snapshot-store.js';
+import { StandbyPool } from './standby-pool.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
 import { type HostPaths, hostPaths } from './state-dir.js';
 
@@ -49,9 +54,21 @@ export interface SupervisorOptions {
   broker?: BrokerChoice;
   clock?: Clock;
   log?: Logger;
+  /**
+   * Warm standbys kept per make-before-break service (builder, toolstack, block, network);
+   * default {@link DEFAULT_STANDBYS}. The policy will carry it per service.
+   */
+  standbys?: number;
+  /** false: every role is rolled back by replacement (kill and restore), as a baseline for benchmarks. Default true. */
+  makeBeforeBreak?: boolean;
 }
 
 const ROLLBACK_WAIT_MS = 20_000;
+/** How long after a make-before-break switch the pool starts restoring the next standby. */
+const REPLENISH_DELAY_MS = 50;
+
+/** What became of the recovery box at a service's last handover. */
+type Handover = 'none' | 'handed' | 'rejected';
 
 /**
  * The trusted core of a host: starts its broker with permissions compiled from the policy,
@@ -68,6 +85,12 @@ export class Supervisor {
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
   private readonly startedAt = new Date();
+  /** The last recovery box each service wrote (untrusted until handed over). */
+  private readonly boxes = new Map<string, { instance: number; box: unknown }>();
+  private readonly handovers = new Map<string, Handover>();
+  /** Rollbacks already recorded per service, so an abandoned switch records none. */
+  private readonly rollbacksRecorded = new Map<string, number>();
+  private readonly snapshots: SnapshotStore;
 
   private constructor(
     public policy: HostPolicy,
@@ -81,7 +104,9 @@ export class Supervisor {
     private readonly host: Actor<typeof hostMachine>,
     private readonly xenstore: XenstoreUnixSocketServer | undefined,
     private readonly log: Logger,
+    private readonly standbys: StandbyPool,
   ) {
+    this.snapshots = new SnapshotStore(paths.snapshotDir);
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.booted = this.watchBoot();
   }
@@ -120,8 +145,23 @@ export class Supervisor {
       const driver = new ProcessDriver({ logDir: paths.logDir });
       const registry = new ServiceRegistry(new Set(policy.services.map((s) => s.id)));
       const natsUrl = broker.url;
-      const specOf = (id: string, instance: number) => instanceSpec(policy, serviceOf(policy, id), { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
-      const machine = hostMachine.provide({ actors: { service: drivenServiceMachine(driver, specOf) } });
+      const makesBeforeBreak = (service: ServicePolicy) => options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role);
+      const specOf = (id: string, instance: number) => {
+        const service = serviceOf(policy, id);
+        const spec = instanceSpec(policy, service, { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
+        // Per-request rollback: each instance answers one request, then a standby takes over.
+        return makesBeforeBreak(service) && service.restart.kind === 'onRequest' ? { ...spec, oneShot: true } : spec;
+      };
+      const standbys = new StandbyPool({ driver, seedOf: (id) => keys.seedOf(id), startTimeoutMs: policy.watchdog.startTimeoutMs, size: Math.max(1, options.standbys ?? DEFAULT_STANDBYS), log });
+      // The supervisor exists only once the host actor does; the actors reach it through this.
+      let self: Supervisor | undefined;
+      const io: SwitchingIo = {
+        standbys,
+        activate: async (id, handle) => self?.activate(id, handle),
+        drain: async (id, handle) => self?.drain(id, handle),
+        snapshotTaken: async (id, handle, snapshot) => self?.snapshotTaken(id, handle, snapshot),
+      };
+      const machine = hostMachine.provide({ actors: { service: drivenServiceMachine(driver, specOf, io) } });
       const hostActor = createActor(machine, {
         clock,
         inspect: registry.inspect,
@@ -139,11 +179,13 @@ export class Supervisor {
               budget: policy.restartBudget,
               watchdog: policy.watchdog,
               clock,
+              makeBeforeBreak: makesBeforeBreak(service),
             },
           })),
         },
       });
-      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log);
+      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log, standbys);
+      self = supervisor;
       supervisor.wire();
       writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
       writeFileSync(paths.auditorSeed, `${keys.seedOf(ReservedPrincipal.auditor)}\n`, { mode: 0o600 });
@@ -249,6 +291,67 @@ export class Supervisor {
     return result;
   }
 
+  /** Operator: retake a service VM's snapshot from its running instance; resolves once it is taken. */
+  async snapshot(id: string): Promise<ServiceStatus> {
+    const service = serviceOf(this.policy, id);
+    const actor = this.host.system.get(id);
+    const view = this.registry.view(id);
+    const state = view?.state ?? 'defined';
+    if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state, 'have its snapshot retaken');
+    const before = view?.context.snapshot;
+    actor.send({ type: 'snapshot' });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.snapshot !== before), { timeout: ROLLBACK_WAIT_MS });
+    return this.serviceStatus(service);
+  }
+
+  /**
+   * Make before break: the standby takes the recovery box the old instance last wrote, if it
+   * fits the role's schema (else the refusal is recorded and it starts clean), and joins the
+   * queue group.
+   */
+  private async activate(id: string, handle: InstanceHandle): Promise<void> {
+    const box = this.handOverBox(id, handle.instance);
+    this.nc.publish(subjects.serviceControl(this.policy.host.name, id), encodeMessage({ v: WIRE_VERSION, kind: ControlKind.activate, instance: handle.instance, box }));
+  }
+
+  private async drain(id: string, handle: InstanceHandle): Promise<void> {
+    this.nc.publish(subjects.serviceControl(this.policy.host.name, id), encodeMessage({ v: WIRE_VERSION, kind: ControlKind.drain, instance: handle.instance }));
+  }
+
+  private handOverBox(id: string, to: number): unknown {
+    const written = this.boxes.get(id);
+    if (written === undefined) {
+      this.handovers.set(id, 'none');
+      return null;
+    }
+    try {
+      const box = checkRecoveryBox(id, serviceOf(this.policy, id).role, written.box);
+      this.handovers.set(id, 'handed');
+      return box;
+    } catch (error) {
+      this.boxes.delete(id);
+      this.handovers.set(id, 'rejected');
+      const problems = error instanceof RecoveryBoxRejectedError ? error.problems : [describeError(error)];
+      this.log.warn('refused a recovery box', { service: id, writtenBy: written.instance, handedTo: to, problems });
+      void this.audit
+        .append(AuditKind.recoveryBox, id, { writtenBy: written.instance, handedTo: to, problems })
+        .catch((failure) => this.log.error('could not record a refused recovery box', { error: describeError(failure) }));
+      return null;
+    }
+  }
+
+  private async snapshotTaken(id: string, handle: InstanceHandle, snapshot: Snapshot): Promise<void> {
+    // Kept on disk in the background: a disposable may finish its job while its snapshot is taken,
+    // and the snapshot the machine holds is the one a rollback restores.
+    void this.snapshots.save(snapshot).catch((error) => this.log.error('could not store a snapshot', { service: id, error: describeError(error) }));
+    // Queued now, so it precedes the transition to running in the log; not waited for, so that
+    // taking a snapshot costs a service nothing more than the driver's call.
+    void this.audit
+      .appendSnapshot(id, { instance: handle.instance, digest: snapshot.digest })
+      .catch((error) => this.log.error('could not record a snapshot', { service: id, error: describeError(error) }));
+    if (this.registry.view(id)?.context.makeBeforeBreak) this.standbys.prime(id, snapshot, handle.instance);
+  }
+
   /** Stops every service VM, then the broker; idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.shutDown();
@@ -260,6 +363,7 @@ export class Supervisor {
     await waitFor(this.host, (snapshot) => snapshot.status === 'done', { timeout: 30_000 }).catch((error) => {
       this.log.error('services did not all stop in time', { error: describeError(error) });
     });
+    await this.standbys.close();
     await this.audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'stopped' }).catch(() => undefined);
     this.driver.close();
     await this.xenstore?.close();
@@ -315,6 +419,7 @@ export class Supervisor {
     serve(this.nc, subjects.control(host, ControlOp.status), () => this.status());
     serve(this.nc, subjects.control(host, ControlOp.policyApply), (payload) => this.applyPolicy(String((payload as { file?: unknown } | null)?.file ?? ''), ReservedPrincipal.operator));
     serve(this.nc, subjects.control(host, ControlOp.serviceRestart), (payload) => this.restart(String((payload as { id?: unknown } | null)?.id ?? '')));
+    serve(this.nc, subjects.control(host, ControlOp.serviceSnapshot), (payload) => this.snapshot(String((payload as { id?: unknown } | null)?.id ?? '')));
     serve(this.nc, subjects.control(host, ControlOp.hostDown), async () => {
       const running = this.policy.services.filter((s) => this.registry.view(s.id) !== undefined).map((s) => s.id);
       setImmediate(() => void this.stop());
@@ -330,7 +435,13 @@ export class Supervisor {
       if (report.instance === this.registry.view(id)?.context.instance) this.host.send({ type: 'service.done', id });
       return;
     }
-    this.host.system.get(id)?.send({ type: `instance.${report.kind}`, instance: report.instance });
+    if (report.kind === StatusKind.box) {
+      this.boxes.set(id, { instance: report.instance, box: report.box });
+      return;
+    }
+    if (this.standbys.report(id, report.instance, report.kind)) return;
+    if (!Object.values(StatusKind).includes(report.kind)) return;
+    this.host.system.get(id)?.send({ type: `instance.${report.kind}` as 'instance.booted', instance: report.instance });
   }
 
   /** Queues a transition's records at once (so a reader that flushes the log sees them), in order. */
@@ -346,9 +457,23 @@ export class Supervisor {
         ...(to === 'failed' ? { failure: context.failure } : {}),
       }),
     ];
-    if (from === 'rollingBack' && to === 'running' && context.lastRollback) {
-      appended.push(this.audit.append(AuditKind.rollback, id, { ...context.lastRollback, instance: context.instance, snapshot: context.snapshot?.digest }));
+    if (from === 'rollingBack' && to === 'running' && context.lastRollback && context.rollbacks > (this.rollbacksRecorded.get(id) ?? 0)) {
+      this.rollbacksRecorded.set(id, context.rollbacks);
+      const makeBeforeBreak = context.makeBeforeBreak === true;
+      appended.push(
+        this.audit.append(AuditKind.rollback, id, {
+          ...context.lastRollback,
+          instance: context.instance,
+          snapshot: context.snapshot?.digest,
+          kind: makeBeforeBreak ? 'make-before-break' : 'replace',
+          ...(makeBeforeBreak ? { recoveryBox: this.handovers.get(id) ?? 'none' } : {}),
+        }),
+      );
     }
+    // A little later: the node process a standby needs would take the CPU from the requests the
+    // new instance answers first.
+    if (to === 'running' && context.makeBeforeBreak) setTimeout(() => this.standbys.replenish(id), REPLENISH_DELAY_MS).unref();
+    if (to === 'failed' || to === 'stopped' || to === 'destroyed') void this.standbys.discard(id);
     try {
       await Promise.all(appended);
       if (to === 'destroyed') await this.revoke(id);
@@ -427,6 +552,9 @@ export class Supervisor {
       restarts: context?.rollbacks ?? 0,
       uptimeMs: running ? Date.now() - (context?.runningSince ?? 0) : null,
       lastRollback: context?.lastRollback ? { at: new Date(context.lastRollback.at).toISOString(), cause: context.lastRollback.cause, durationMs: context.lastRollback.durationMs } : null,
+      rollback: context?.makeBeforeBreak ? (service.restart.kind === 'onRequest' ? 'per-request' : 'make-before-break') : 'replace',
+      standbys: context?.makeBeforeBreak ? this.standbys.readyCount(service.id) : null,
+      snapshot: context?.snapshot ? { digest: context.snapshot.digest, takenAt: new Date(context.snapshot.takenAt).toISOString() } : null,
       failure: context?.failure ?? null,
     };
   }

@@ -21,6 +21,8 @@ export const AuditKind = {
   snapshot: 'snapshot',
   /** A service VM accepted a request from another principal: {@link RequestAccepted}. */
   request: 'request',
+  /** A recovery box was refused at a rollback (it did not fit its role's schema): {@link RecoveryBoxRejected}. */
+  recoveryBox: 'recovery-box',
 } as const;
 export type AuditKind = (typeof AuditKind)[keyof typeof AuditKind];
 
@@ -79,6 +81,15 @@ export interface SnapshotTaken {
   instance: number;
   /** Digest of the clean image a rollback restores. */
   digest: string;
+}
+
+/** `data` of a `recovery-box` record; its `component` is the service VM whose box was refused. */
+export interface RecoveryBoxRejected {
+  /** The instance that wrote the box. */
+  writtenBy: number;
+  /** The instance that started clean instead. */
+  handedTo: number;
+  problems: string[];
 }
 
 /** `data` of a `request` record; its `component` is `to`, the service that accepted the request. */

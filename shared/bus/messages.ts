@@ -10,6 +10,12 @@ export const StatusKind = {
   heartbeat: 'heartbeat',
   /** A disposable service finished its job. */
   done: 'done',
+  /** A standby was told to serve and has joined its service's queue group (make before break). */
+  activated: 'activated',
+  /** An instance told to drain has left the queue group and answered every request it held. */
+  drained: 'drained',
+  /** The instance's recovery box changed; `box` holds it (validated only when it is handed over). */
+  box: 'box',
 } as const;
 export type StatusKind = (typeof StatusKind)[keyof typeof StatusKind];
 
@@ -18,11 +24,17 @@ export interface StatusReport {
   v: typeof WIRE_VERSION;
   kind: StatusKind;
   instance: number;
+  /** With `box`: the recovery box as the instance wrote it (untrusted). */
+  box?: unknown;
 }
 
 export const ControlKind = {
   /** Finish in-flight work, then exit 0. */
   stop: 'stop',
+  /** To one standby (`instance`): take the recovery box (`box`, validated; null: start clean) and join the queue group. */
+  activate: 'activate',
+  /** To one instance: leave the queue group, answer what it holds, report `drained`. */
+  drain: 'drain',
 } as const;
 export type ControlKind = (typeof ControlKind)[keyof typeof ControlKind];
 
@@ -30,6 +42,10 @@ export type ControlKind = (typeof ControlKind)[keyof typeof ControlKind];
 export interface ControlCommand {
   v: typeof WIRE_VERSION;
   kind: ControlKind;
+  /** The instance the command is for (activate, drain); the others ignore it. */
+  instance?: number;
+  /** With `activate`: the recovery box handed over, already validated by the supervisor. */
+  box?: unknown;
 }
 
 /** The reply to every request on the bus: a result, or an error a caller can act on. */

@@ -1,4 +1,4 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { XoarError, describeError } from '../errors/xoar-error.js';
 import { type Reply, WIRE_VERSION, decodeMessage, encodeMessage } from './messages.js';
 
@@ -39,24 +39,29 @@ export async function request<T>(nc: NatsConnection, subject: string, payload: u
   return reply.result;
 }
 
-/** Answers every request on `subject` with the handler's result or its error. */
-export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: { queue?: string } = {}): Subscription {
+/** Answers every request on `subject` (the first `max`, if given) with the handler's result or its error. */
+export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: { queue?: string; max?: number } = {}): Subscription {
   return nc.subscribe(subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
+    // The broker stops delivering after `max` messages (the unsubscribe travels with the subscribe).
+    ...(options.max === undefined ? {} : { max: options.max }),
     callback: (error, msg) => {
       if (error) return;
-      void (async () => {
-        let reply: Reply<unknown>;
-        try {
-          const payload = msg.data.length === 0 ? undefined : JSON.parse(new TextDecoder().decode(msg.data));
-          reply = { v: WIRE_VERSION, ok: true, result: (await handler(payload, msg.subject)) ?? null };
-        } catch (failure) {
-          reply = { v: WIRE_VERSION, ok: false, error: toWireError(failure) };
-        }
-        if (msg.reply) msg.respond(encodeMessage(reply));
-      })();
+      void answer(handler, msg);
     },
   });
+}
+
+/** What `serve` does with one request: run the handler, reply with its result or its error. */
+export async function answer(handler: RequestHandler, msg: Pick<Msg, 'data' | 'subject' | 'reply' | 'respond'>): Promise<void> {
+  let reply: Reply<unknown>;
+  try {
+    const payload = msg.data.length === 0 ? undefined : JSON.parse(new TextDecoder().decode(msg.data));
+    reply = { v: WIRE_VERSION, ok: true, result: (await handler(payload, msg.subject)) ?? null };
+  } catch (failure) {
+    reply = { v: WIRE_VERSION, ok: false, error: toWireError(failure) };
+  }
+  if (msg.reply) msg.respond(encodeMessage(reply));
 }
 
 function toWireError(failure: unknown): { code: string; message: string; hint?: string } {

@@ -9,7 +9,8 @@
  *   xoar.<host>.rpc.<id>.g.<guest>.<op>  requests about one guest: a grant may be limited to these
  *   xoar.<host>.sup.<op>.<id>      service  → supervisor  privileged requests (platform.start, pci.assign,
  *                                  grant.issue, …); a principal may use its own <id> only: authentication
- *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, host.down)
+ *   xoar.<host>.ctl.<op>           operator → supervisor  CLI commands (status, service.restart, service.snapshot,
+ *                                  policy.apply, host.down)
  *   xoar.<host>.audit.<kind>       supervisor only        the audit stream (JetStream)
  *   xoar.<host>.xs.req.<domid>.<s> domain → xenstore-logic  XenStore requests of session <s> (the
  *                                  broker lets a principal use its own domid only: authentication)
@@ -111,6 +112,8 @@ export type SupervisorOp = (typeof SupervisorOp)[keyof typeof SupervisorOp];
 export const ControlOp = {
   status: 'status',
   serviceRestart: 'service.restart',
+  /** Retake a service VM's snapshot from its running instance (after an upgrade). */
+  serviceSnapshot: 'service.snapshot',
   hostDown: 'host.down',
   policyApply: 'policy.apply',
 } as const;

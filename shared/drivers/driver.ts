@@ -29,6 +29,16 @@ export interface InstanceSpec {
    * be closed to the instance's uid.
    */
   writePaths: string[];
+  /**
+   * A warm standby (make before break): it initialises but joins its service's queue group only
+   * when the supervisor activates it. Without it, an instance serves as soon as it starts.
+   */
+  standby?: boolean;
+  /**
+   * Per-request rollback: once active, the instance serves exactly one request, then leaves the
+   * queue group and reports `drained`; the supervisor replaces it with a fresh one.
+   */
+  oneShot?: boolean;
 }
 
 /** What an instance receives at start: its spec without the secret, which travels apart. */
@@ -56,7 +66,7 @@ export interface Snapshot {
   /** sha256 over the code identity and the declared initial state. */
   digest: string;
   takenAt: number;
-  spec: Omit<InstanceSpec, 'instance' | 'seed'>;
+  spec: Omit<InstanceSpec, 'instance' | 'seed' | 'standby'>;
 }
 
 export interface ServiceDriver {
@@ -65,8 +75,8 @@ export interface ServiceDriver {
   start(spec: InstanceSpec): Promise<InstanceHandle>;
   /** Records the clean image of an initialised instance. */
   snapshot(handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot>;
-  /** Starts a fresh instance from a snapshot; the old one is not touched. */
-  restore(snapshot: Snapshot, instance: number, seed: string): Promise<InstanceHandle>;
+  /** Starts a fresh instance from a snapshot (a warm standby with `standby`); the old one is not touched. */
+  restore(snapshot: Snapshot, instance: number, seed: string, options?: { standby?: boolean }): Promise<InstanceHandle>;
   /** Ends an instance at once and resolves when it is gone. Idempotent. */
   destroy(handle: InstanceHandle): Promise<void>;
 }

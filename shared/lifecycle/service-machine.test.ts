@@ -8,7 +8,7 @@ import { fakeHandle, fakeInstanceActors, settle } from './testing/fake-instance-
 const watchdog: Watchdog = { heartbeatMs: 200, timeoutMs: 1000, startTimeoutMs: 5000 };
 const budget: RestartBudget = { maxRestarts: 3, windowMs: 60_000, backoffInitialMs: 100, backoffMaxMs: 1000 };
 
-function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boolean; budget?: RestartBudget } = {}) {
+function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boolean; budget?: RestartBudget; makeBeforeBreak?: boolean } = {}) {
   const clock = new SimulatedClock();
   const fakes = fakeInstanceActors(clock);
   const input: ServiceMachineInput = {
@@ -19,6 +19,7 @@ function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boo
     budget: options.budget ?? budget,
     watchdog,
     clock,
+    ...(options.makeBeforeBreak ? { makeBeforeBreak: true } : {}),
   };
   const actor = createActor(serviceMachine.provide({ actors: fakes.actors }), { clock, input });
   const states: string[] = [];
@@ -518,5 +519,202 @@ describe('service machine', () => {
     await service.startAndRun();
     service.actor.send({ type: 'retire' });
     expect(service.state()).toBe('running.watched');
+  });
+});
+
+describe('service machine, make before break', () => {
+  const mbb = () => serviceUnderTest({ makeBeforeBreak: true });
+
+  it('activates a warm standby, drains the old instance, destroys it, and records the duration', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    const snapshot = service.context().snapshot;
+    service.clock.increment(900);
+
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    expect(service.state()).toBe('rollingBack.activating');
+    expect(service.fakes.callsTo('takeStandby').map((call) => call.input)).toEqual([{ id: 'blk-shared', snapshot }]);
+    expect(service.fakes.callsTo('activateInstance').map((call) => call.input)).toEqual([{ id: 'blk-shared', handle: expect.objectContaining({ instance: 101 }) }]);
+    // Nothing of the old instance is touched before the standby serves.
+    expect(service.fakes.callsTo('destroyInstance')).toEqual([]);
+    expect(service.fakes.callsTo('drainInstance')).toEqual([]);
+    expect(service.context().instance).toBe(1);
+
+    service.clock.increment(1);
+    service.report('instance.heartbeat', 101);
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    expect(service.state()).toBe('rollingBack.draining');
+    expect(service.fakes.callsTo('drainInstance').map((call) => call.input)).toEqual([{ id: 'blk-shared', handle: expect.objectContaining({ instance: 1 }) }]);
+
+    service.clock.increment(1);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    expect(service.context()).toMatchObject({
+      instance: 101,
+      handle: { instance: 101 },
+      incoming: undefined,
+      rollbacks: 1,
+      lastRollback: { at: 900, cause: 'operator', durationMs: 2 },
+    });
+    expect(service.fakes.isWatched('blk-shared', 101)).toBe(true);
+    expect(service.fakes.callsTo('restoreInstance')).toEqual([]);
+  });
+
+  it('ignores an activation from any instance but the standby, and a drain from any but the old one', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'timer' as never });
+    await settle();
+    service.actor.send({ type: 'instance.activated', instance: 1 });
+    expect(service.state()).toBe('rollingBack.activating');
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    service.actor.send({ type: 'instance.drained', instance: 101 });
+    expect(service.state()).toBe('rollingBack.draining');
+  });
+
+  it('destroys an old instance that does not drain within the deadline (timeoutMs)', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    const waited = await service.msUntil(() => service.state() === 'running.watched');
+    expect(waited).toBe(watchdog.timeoutMs);
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    expect(service.context().instance).toBe(101);
+  });
+
+  it('keeps the old instance serving when the standby does not activate in time, and counts it as a crash', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.healthyFor(1000);
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    const waited = await service.msUntil(() => service.state() === 'running.watched');
+    expect(waited).toBe(watchdog.timeoutMs);
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([101]);
+    expect(service.fakes.callsTo('drainInstance')).toEqual([]);
+    expect(service.context()).toMatchObject({ instance: 1, incoming: undefined, rollbacks: 0, crashTimes: [2000], lastCrash: { cause: 'start-timeout', at: 2000 } });
+  });
+
+  it('keeps the old instance serving when the standby exits before it is active', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    service.fakes.exit('blk-shared', 101, { code: 1, signal: null });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.context()).toMatchObject({ instance: 1, lastCrash: { cause: 'exited', code: 1 } });
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([101]);
+  });
+
+  it('after a crash: backs off, then a standby takes over without a drain', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    await crashByExit(service, 1);
+    expect(service.state()).toBe('crashed.backingOff');
+    await service.msUntil(() => service.state() === 'rollingBack.activating');
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.fakes.callsTo('drainInstance')).toEqual([]);
+    expect(service.context()).toMatchObject({ instance: 101, rollbacks: 1, lastRollback: { cause: 'crash' } });
+  });
+
+  it('replaces the old way when no standby can be had', async () => {
+    const service = mbb();
+    service.fakes.behaviour.takeStandby = async () => {
+      throw new Error('no standby');
+    };
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    expect(service.state()).toBe('rollingBack.booting');
+    await service.becomeReady(2);
+    expect(service.state()).toBe('running.watched');
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    expect(service.context()).toMatchObject({ instance: 2, rollbacks: 1 });
+  });
+
+  it('stops in the middle of a switch: destroys the standby and the old instance', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    service.actor.send({ type: 'stop' });
+    await settle();
+    await settle();
+    expect(service.state()).toBe('stopped');
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([101, 1]);
+  });
+
+  it('stops while the standby is being taken: gives the take up and destroys the old instance', async () => {
+    const service = mbb();
+    let signalled = false;
+    // A take that never delivers; the machine must not wait for it.
+    service.fakes.behaviour.takeStandby = () => new Promise(() => {});
+    await service.startAndRun();
+    service.actor.send({ type: 'rollback', cause: 'operator' });
+    await settle();
+    expect(service.state()).toBe('rollingBack.takingStandby');
+    service.actor.send({ type: 'stop' });
+    await settle();
+    signalled = Object.keys(service.actor.getSnapshot().children).length === 0;
+    expect(signalled).toBe(true);
+    expect(service.state()).toBe('stopped');
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+  });
+
+  it('rolls back (cause request) when the current instance reports itself drained: a one-shot instance was spent', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.actor.send({ type: 'instance.drained', instance: 7 });
+    expect(service.state()).toBe('running.watched');
+    service.clock.increment(3);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.state()).toBe('rollingBack.activating');
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    // Told to drain again; it reports drained again (it repeats it with every heartbeat).
+    expect(service.fakes.callsTo('drainInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.context()).toMatchObject({ instance: 101, rollbacks: 1, lastRollback: { at: 3, cause: 'request', durationMs: 0 } });
+  });
+
+  it('retakes its snapshot on request while the instance serves', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    service.clock.increment(50);
+    service.actor.send({ type: 'snapshot' });
+    expect(service.state()).toBe('resnapshotting');
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.fakes.callsTo('takeSnapshot').map((call) => call.at)).toEqual([0, 50]);
+    expect(service.context().snapshot?.takenAt).toBe(50);
+  });
+
+  it('keeps the snapshot it had when a retake fails', async () => {
+    const service = mbb();
+    await service.startAndRun();
+    const before = service.context().snapshot;
+    service.fakes.behaviour.takeSnapshot = async () => {
+      throw new Error('disk full');
+    };
+    service.actor.send({ type: 'snapshot' });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.context().snapshot).toBe(before);
   });
 });

@@ -2,16 +2,27 @@
  * The lifecycle of one service VM (DESIGN.md, "Lifecycle of a service VM"):
  *
  *   defined → creating → booting → initializing → snapshotting → running
- *   running → rollingBack → running          (timer, request, operator, or a crash within budget)
+ *   running → rollingBack → running          (timer, request, operator, or a crash within budget;
+ *                                             `request`: a one-shot instance reported itself drained)
+ *   running → resnapshotting → running       (operator: retake the snapshot after an upgrade)
  *   running → retiring → destroyed           (a disposable told to self-destruct)
  *   any     → stopping → stopped             (operator or host shutdown)
  *   crashed → failed                         (restart budget exceeded, or a driver call failed)
+ *
+ * Rollback comes in two kinds. Replace (the default): destroy the instance, restore a fresh one
+ * from the snapshot, wait until it has initialised. Make before break (`makeBeforeBreak`): take
+ * a warm standby the supervisor keeps restored from the snapshot, activate it (it joins the
+ * service's queue group with the recovery box handed over), drain the old instance (it leaves
+ * the queue group and answers what it holds), then destroy it; clients see no gap.
+ *
+ *   rollingBack: takingStandby → activating → draining → retiringOld → running
+ *                activating ⇢ discardingIncoming → running (the standby failed; the old one still serves)
  *
  * All I/O is in the actors the supervisor provides (`machine.provide({ actors })`); the ones
  * declared here only fail, so a forgotten one is loud. Timers are XState delays on the actor's
  * clock, and time stamps read `input.clock`: pass the same clock to both.
  */
-import { assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
+import { and, assertEvent, assign, enqueueActions, fromCallback, fromPromise, setup } from 'xstate';
 import type { Clock } from '../clock.js';
 import type { InstanceHandle, Snapshot } from '../drivers/driver.js';
 import { describeError } from '../errors/xoar-error.js';
@@ -28,6 +39,8 @@ export interface ServiceMachineInput {
   budget: RestartBudget;
   watchdog: Watchdog;
   clock: Clock;
+  /** Roll back by activating a warm standby before the old instance is cut off (default: replace). */
+  makeBeforeBreak?: boolean;
 }
 
 export const RollbackCause = {
@@ -51,6 +64,10 @@ export type InstanceReport =
   | { type: 'instance.booted'; instance: number }
   | { type: 'instance.initialized'; instance: number }
   | { type: 'instance.heartbeat'; instance: number }
+  /** A standby told to activate has joined the queue group (make before break). */
+  | { type: 'instance.activated'; instance: number }
+  /** An instance told to drain has left the queue group and answered what it held. */
+  | { type: 'instance.drained'; instance: number }
   | { type: 'instance.exited'; instance: number; code: number | null; signal: string | null; detail?: string };
 
 /** What the host or an operator asks of the service. */
@@ -60,6 +77,8 @@ export type ServiceCommand =
   | { type: 'rollback'; cause: typeof RollbackCause.operator | typeof RollbackCause.request }
   /** A new restart schedule (a policy applied live); a running service's period starts over now. */
   | { type: 'reschedule'; restart: RestartSchedule }
+  /** Retake the snapshot from the running instance (after an upgrade of the role's code). */
+  | { type: 'snapshot' }
   | { type: 'stop' };
 
 export type ServiceEvent = InstanceReport | ServiceCommand;
@@ -75,6 +94,8 @@ export interface ServiceContext extends ServiceMachineInput {
   instance: number;
   /** The newest instance, as long as it may exist (until destroyed). */
   handle: InstanceHandle | undefined;
+  /** During a make-before-break rollback: the standby taking over from `handle`. */
+  incoming: InstanceHandle | undefined;
   /** Clock time the newest instance started, for the start deadline. */
   startedAt: number | undefined;
   snapshot: Snapshot | undefined;
@@ -107,6 +128,15 @@ export interface RestoreInstanceInput {
   snapshot: Snapshot;
   instance: number;
 }
+export interface TakeStandbyInput {
+  id: string;
+  snapshot: Snapshot;
+}
+/** Activate (`incoming`, with the recovery box) or drain (the old one) one instance. */
+export interface SwitchInstanceInput {
+  id: string;
+  handle: InstanceHandle;
+}
 export interface DestroyInstanceInput {
   id: string;
   handle: InstanceHandle;
@@ -116,7 +146,7 @@ export interface WatchInstanceInput {
 }
 
 /** The driver call that failed, for the failure text. */
-type DriverStep = 'start' | 'snapshot' | 'restore' | 'destroy';
+type DriverStep = 'start' | 'snapshot' | 'restore' | 'standby' | 'destroy';
 
 function notProvided(actor: string): never {
   throw new ActorNotProvidedError(actor);
@@ -125,6 +155,11 @@ function notProvided(actor: string): never {
 function currentHandle(context: ServiceContext): InstanceHandle {
   if (context.handle === undefined) throw new Error(`${context.id}: no instance in state that needs one`);
   return context.handle;
+}
+
+function incomingHandle(context: ServiceContext): InstanceHandle {
+  if (context.incoming === undefined) throw new Error(`${context.id}: no standby in state that needs one`);
+  return context.incoming;
 }
 
 function currentSnapshot(context: ServiceContext): Snapshot {
@@ -190,12 +225,20 @@ export const serviceMachine = setup({
     startInstance: fromPromise<InstanceHandle, StartInstanceInput>(async () => notProvided('startInstance')),
     takeSnapshot: fromPromise<Snapshot, TakeSnapshotInput>(async () => notProvided('takeSnapshot')),
     restoreInstance: fromPromise<InstanceHandle, RestoreInstanceInput>(async () => notProvided('restoreInstance')),
+    /** A warm standby restored from the snapshot and initialised, not yet serving; its number is its own. */
+    takeStandby: fromPromise<InstanceHandle, TakeStandbyInput>(async () => notProvided('takeStandby')),
+    /** Tells a standby to take the recovery box and join the queue group; it reports `instance.activated`. */
+    activateInstance: fromPromise<void, SwitchInstanceInput>(async () => notProvided('activateInstance')),
+    /** Tells an instance to leave the queue group; it reports `instance.drained`. */
+    drainInstance: fromPromise<void, SwitchInstanceInput>(async () => notProvided('drainInstance')),
     destroyInstance: fromPromise<void, DestroyInstanceInput>(async () => notProvided('destroyInstance')),
     /** Sends `instance.exited` when the instance is gone, also if it is gone already. */
     watchInstance: fromCallback<InstanceReport, WatchInstanceInput>(() => notProvided('watchInstance')),
   },
   guards: {
     isCurrentInstance: ({ context, event }) => 'instance' in event && event.instance === context.instance,
+    isIncomingInstance: ({ context, event }) => 'instance' in event && context.incoming !== undefined && event.instance === context.incoming.instance,
+    makesBeforeBreak: ({ context }) => context.makeBeforeBreak === true,
     isDisposable: ({ context }) => context.disposable,
     restartsOnTimer: ({ context }) => context.restart.kind === 'every',
     hasSnapshot: ({ context }) => context.snapshot !== undefined,
@@ -203,6 +246,7 @@ export const serviceMachine = setup({
     stopRequested: ({ context }) => context.stopRequested,
     retireRequested: ({ context }) => context.retireRequested,
     restartBudgetExhausted: ({ context }) => restartBudgetExhausted(context.crashTimes.length, context.budget),
+    failedAlready: ({ context }) => context.failure !== undefined,
   },
   delays: {
     /** What is left of `startTimeoutMs` since the instance started (booting + initializing). */
@@ -214,12 +258,24 @@ export const serviceMachine = setup({
     /** Not periodic: fires at once and `restartsOnTimer` blocks it. */
     restartPeriod: ({ context }) => (context.restart.kind === 'every' ? context.restart.periodMs : 0),
     crashBackoff: ({ context }) => restartBackoffMs(context.crashTimes.length, context.budget),
+    /** How long a standby may take to activate, and an old instance to drain. */
+    switchDeadline: ({ context }) => context.watchdog.timeoutMs,
   },
   actions: {
     takeNextInstanceNumber: assign({ instance: ({ context }) => context.instance + 1 }),
-    keepInstance: assign((_, params: { handle: InstanceHandle }) => ({ handle: params.handle })),
+    // The driver side may number an instance itself (a standby pool does): its number is the one.
+    keepInstance: assign((_, params: { handle: InstanceHandle }) => ({ handle: params.handle, instance: params.handle.instance })),
     markInstanceStarted: assign({ startedAt: ({ context }) => context.clock.now() }),
     forgetInstance: assign({ handle: undefined }),
+    keepIncoming: assign((_, params: { handle: InstanceHandle }) => ({ incoming: params.handle })),
+    forgetIncoming: assign({ incoming: undefined }),
+    /** The standby becomes the instance: its number, its handle, its start. */
+    promoteIncoming: assign(({ context }) => ({
+      handle: incomingHandle(context),
+      instance: incomingHandle(context).instance,
+      incoming: undefined,
+      startedAt: context.clock.now(),
+    })),
     keepSnapshot: assign((_, params: { snapshot: Snapshot }) => ({ snapshot: params.snapshot })),
     markRunning: assign({ runningSince: ({ context }) => context.clock.now() }),
     requestStop: assign({ stopRequested: true }),
@@ -265,6 +321,7 @@ export const serviceMachine = setup({
     ...input,
     instance: 0,
     handle: undefined,
+    incoming: undefined,
     startedAt: undefined,
     snapshot: undefined,
     rollbacks: 0,
@@ -388,16 +445,125 @@ export const serviceMachine = setup({
         },
         'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
         retire: { guard: 'isDisposable', target: 'retiring' },
+        snapshot: { target: 'resnapshotting' },
+        // Drained without being told to: a one-shot instance answered its one request (per-request rollback).
+        'instance.drained': {
+          guard: 'isCurrentInstance',
+          target: 'rollingBack',
+          actions: { type: 'beginRollback', params: { cause: RollbackCause.request } },
+        },
         stop: { target: 'stopping' },
         reschedule: { target: 'running', reenter: true, actions: 'setRestart' },
       },
     },
 
-    // Destroy the current instance, restore a fresh one from the snapshot, wait until it is ready.
+    // The instance keeps serving while its image is taken again; the standbys follow the new one.
+    resnapshotting: {
+      invoke: [
+        { src: 'watchInstance', input: ({ context }) => ({ handle: currentHandle(context) }) },
+        {
+          src: 'takeSnapshot',
+          input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }),
+          onDone: { target: 'running', actions: { type: 'keepSnapshot', params: ({ event }) => ({ snapshot: event.output }) } },
+          // The snapshot it had still stands.
+          onError: { target: 'running' },
+        },
+      ],
+      on: {
+        'instance.exited': { guard: 'isCurrentInstance', target: 'crashed', actions: 'recordExit' },
+        stop: { target: 'stopping' },
+      },
+    },
+
+    // Replace: destroy the current instance, restore a fresh one from the snapshot, wait until it
+    // is ready. Make before break: take a warm standby, activate it, drain the old one, destroy it.
     rollingBack: {
-      initial: 'destroying',
+      initial: 'choosing',
       on: { stop: { target: 'stopping' } },
       states: {
+        choosing: {
+          always: [{ guard: 'makesBeforeBreak', target: 'takingStandby' }, { target: 'destroying' }],
+        },
+        takingStandby: {
+          invoke: {
+            src: 'takeStandby',
+            input: ({ context }) => ({ id: context.id, snapshot: currentSnapshot(context) }),
+            onDone: [
+              {
+                guard: 'stopRequested',
+                target: 'discardingIncoming',
+                actions: { type: 'keepIncoming', params: ({ event }) => ({ handle: event.output }) },
+              },
+              { target: 'activating', actions: { type: 'keepIncoming', params: ({ event }) => ({ handle: event.output }) } },
+            ],
+            onError: [
+              // No standby to be had: replace instead, if there is anything to replace.
+              { guard: 'hasInstance', target: 'destroying' },
+              { target: 'restoring' },
+            ],
+          },
+          // Leaving stops (aborts) the take: a standby not yet handed over stays the pool's to destroy.
+          on: { stop: [{ guard: 'hasInstance', target: '#service.stopping' }, { target: '#service.stopped' }] },
+        },
+        activating: {
+          invoke: [
+            { src: 'watchInstance', input: ({ context }) => ({ handle: incomingHandle(context) }) },
+            { src: 'activateInstance', input: ({ context }) => ({ id: context.id, handle: incomingHandle(context) }) },
+          ],
+          after: {
+            switchDeadline: { target: 'discardingIncoming', actions: { type: 'recordCrash', params: { cause: CrashCause.startTimeout } } },
+          },
+          on: {
+            'instance.activated': [
+              { guard: and(['isIncomingInstance', 'hasInstance']), target: 'draining' },
+              // After a crash there is no old instance left to drain.
+              { guard: 'isIncomingInstance', target: '#service.running', actions: ['promoteIncoming', 'completeRollback'] },
+            ],
+            'instance.exited': { guard: 'isIncomingInstance', target: 'discardingIncoming', actions: 'recordExit' },
+            stop: { target: 'discardingIncoming', actions: 'requestStop' },
+          },
+        },
+        // Both serve now; the old one leaves the queue group and answers what it holds.
+        draining: {
+          invoke: { src: 'drainInstance', input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }) },
+          after: { switchDeadline: { target: 'retiringOld' } },
+          on: {
+            'instance.drained': { guard: 'isCurrentInstance', target: 'retiringOld' },
+            stop: { target: 'discardingIncoming', actions: 'requestStop' },
+          },
+        },
+        retiringOld: {
+          invoke: {
+            src: 'destroyInstance',
+            input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }),
+            onDone: { target: '#service.running', actions: ['promoteIncoming', 'completeRollback'] },
+            onError: {
+              target: 'discardingIncoming',
+              actions: { type: 'recordDriverFailure', params: ({ event }) => ({ step: 'destroy', error: event.error }) },
+            },
+          },
+          on: { stop: { target: 'discardingIncoming', actions: 'requestStop' } },
+        },
+        // The standby failed (or a stop came): destroy it; the old instance, if any, goes on.
+        discardingIncoming: {
+          invoke: {
+            src: 'destroyInstance',
+            input: ({ context }) => ({ id: context.id, handle: incomingHandle(context) }),
+            onDone: [
+              { guard: and(['stopRequested', 'hasInstance']), target: '#service.stopping', actions: 'forgetIncoming' },
+              { guard: 'stopRequested', target: '#service.stopped', actions: 'forgetIncoming' },
+              { guard: 'failedAlready', target: '#service.failing', actions: 'forgetIncoming' },
+              { guard: 'hasInstance', target: '#service.running', actions: 'forgetIncoming' },
+              { guard: 'restartBudgetExhausted', target: '#service.failed', actions: ['forgetIncoming', 'recordBudgetFailure'] },
+              { target: '#service.crashed.backingOff', actions: 'forgetIncoming' },
+            ],
+            onError: {
+              target: '#service.failed',
+              actions: { type: 'recordDriverFailure', params: ({ event }) => ({ step: 'destroy', error: event.error }) },
+            },
+          },
+          on: { stop: { actions: 'requestStop' } },
+        },
         destroying: {
           invoke: {
             src: 'destroyInstance',
@@ -482,6 +648,12 @@ export const serviceMachine = setup({
         backingOff: {
           after: {
             crashBackoff: [
+              {
+                guard: and(['hasSnapshot', 'makesBeforeBreak']),
+                // The crashed instance is destroyed already: a standby takes over.
+                target: '#service.rollingBack.takingStandby',
+                actions: { type: 'beginRollback', params: { cause: RollbackCause.crash } },
+              },
               {
                 guard: 'hasSnapshot',
                 // The crashed instance is destroyed already.

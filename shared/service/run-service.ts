@@ -1,12 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
-import { ControlKind, type ControlCommand, type StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
-import { request, serve } from '../bus/rpc.js';
+import { ControlKind, type ControlCommand, StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
+import { request } from '../bus/rpc.js';
 import { PING, subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
 import { describeError } from '../errors/xoar-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { QueueServer } from './queue-server.js';
 import { readBootstrap } from './read-bootstrap.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 
@@ -17,6 +18,12 @@ const DEPENDENCY_RETRY_MS = 50;
  * The life of one service VM instance: read the bootstrap, join the bus with its own
  * credentials, report `booted`, run the role's `init`, report `initialized`, heartbeat until
  * told to stop. Any failure exits non-zero: the supervisor sees the exit and rolls back.
+ *
+ * A warm standby (`spec.standby`, make before break) initialises the same way but joins its
+ * service's queue group only when the supervisor sends `activate`; any instance told to `drain`
+ * leaves the queue group, answers every request it already holds and reports `drained` (again
+ * with every heartbeat after, so that a lost report costs one heartbeat). A one-shot instance
+ * (`spec.oneShot`, per-request rollback) drains by itself after its first request.
  */
 export async function runService(definition: ServiceDefinition): Promise<void> {
   const log = createLogger(process.stderr, { role: definition.role });
@@ -32,41 +39,79 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
 }
 
 async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap, 'seed'>, nc: NatsConnection, log: Logger): Promise<void> {
-  const report = (kind: StatusKind) => nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance }));
+  const report = (kind: StatusKind, extra: { box?: unknown } = {}) =>
+    nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance, ...extra }));
+  let drained = false;
+  let draining: Promise<void> | undefined;
+  const drain = () => {
+    draining ??= server.drain().then(() => {
+      drained = true;
+      log.info('drained');
+    });
+    void draining.then(() => report(StatusKind.drained));
+  };
+  const server = new QueueServer(nc, spec, drain);
 
   void nc.closed().then((error) => {
     log.error('lost the bus', { error: error ? describeError(error) : 'closed' });
     process.exit(2);
   });
+
+  const ctx: ServiceContext = {
+    spec,
+    nc,
+    log,
+    serve: (op, handler) => server.serve(op, handler),
+    requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
+    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op, spec.id), payload ?? null),
+    reportDone: () => report(StatusKind.done),
+    writeRecoveryBox: (box) => report(StatusKind.box, { box }),
+  };
+
+  let markInitialised!: () => void;
+  const initialised = new Promise<void>((resolve) => (markInitialised = resolve));
+  let activation: Promise<void> | undefined;
   nc.subscribe(subjects.serviceControl(spec.host, spec.id), {
     callback: (_error, msg) => {
       const command = decodeMessage<ControlCommand>(msg.data);
       if (command?.kind === ControlKind.stop) {
         log.info('stopping on request');
         void nc.drain().finally(() => process.exit(0));
+      } else if (command?.kind === ControlKind.activate && command.instance === spec.instance) {
+        activation ??= (async () => {
+          await initialised;
+          await definition.recover?.(ctx, command.box ?? null);
+          await server.activate();
+          report(StatusKind.activated);
+          log.info('activated', { recoveryBox: command.box === undefined || command.box === null ? 'none' : 'restored' });
+        })().catch((error) => {
+          log.error('activation failed', { error: describeError(error) });
+          process.exit(1);
+        });
+      } else if (command?.kind === ControlKind.drain && command.instance === spec.instance) {
+        drain();
       }
     },
   });
 
-  report('booted');
-  const ctx: ServiceContext = {
-    spec,
-    nc,
-    log,
-    serve: (op, handler) => {
-      serve(nc, subjects.rpc(spec.host, spec.id, op), handler, { queue: spec.id });
-    },
-    requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
-    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op, spec.id), payload ?? null),
-    reportDone: () => report('done'),
-  };
+  report(StatusKind.booted);
   ctx.serve(PING, () => ({ id: spec.id, instance: spec.instance }));
+  // An instance that is not a standby serves at once, as it starts clean.
+  if (!spec.standby) {
+    await definition.recover?.(ctx, null);
+    await server.activate();
+  }
   await awaitServices(ctx, usesOf(spec.config));
   await definition.init?.(ctx);
+  if (spec.standby) await server.warmUp(PING);
+  markInitialised();
   await nc.flush();
-  report('initialized');
-  log.info('initialised');
-  setInterval(() => report('heartbeat'), spec.heartbeatMs);
+  report(StatusKind.initialized);
+  log.info('initialised', { standby: spec.standby === true });
+  setInterval(() => {
+    report(StatusKind.heartbeat);
+    if (drained) report(StatusKind.drained);
+  }, spec.heartbeatMs);
   await definition.run?.(ctx);
 }
 

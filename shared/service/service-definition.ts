@@ -17,6 +17,11 @@ export interface ServiceContext {
   requestSupervisor<T>(op: string, payload?: unknown): Promise<T>;
   /** A disposable role reports that its job is finished; the host will retire it. */
   reportDone(): void;
+  /**
+   * Writes the role's recovery box (see `shared/service/recovery-box.ts`): the small state the
+   * next instance receives after a rollback, once the supervisor has validated it.
+   */
+  writeRecoveryBox(box: unknown): void;
 }
 
 export interface ServiceDefinition {
@@ -28,4 +33,9 @@ export interface ServiceDefinition {
   init?(ctx: ServiceContext): Promise<void> | void;
   /** Runs once the instance reported `initialized`: the one job of a disposable role. */
   run?(ctx: ServiceContext): Promise<void> | void;
+  /**
+   * Runs when the instance is activated, before it serves its first request, with the recovery
+   * box the supervisor validated (`null`: none, or the last one was refused: start clean).
+   */
+  recover?(ctx: ServiceContext, box: unknown): Promise<void> | void;
 }

@@ -30,10 +30,10 @@ export interface TestHost {
 }
 
 /** Boots a host from a fresh state root; resolves once every role has booted. */
-export async function bootTestHost(edit?: (policy: Record<string, any>) => void): Promise<TestHost> {
+export async function bootTestHost(edit?: (policy: Record<string, any>) => void, options: { standbys?: number } = {}): Promise<TestHost> {
   const stateRoot = mkdtempSync(join(tmpdir(), 'xoar-test-'));
   const policy = await loadPolicy(writePolicy(stateRoot, edit));
-  const supervisor = await Supervisor.start({ policy, stateRoot });
+  const supervisor = await Supervisor.start({ policy, stateRoot, ...options });
   try {
     await supervisor.booted;
   } catch (error) {

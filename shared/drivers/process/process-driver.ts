@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chownSync, createWriteStream, existsSync, mkdirSync, statSync, type WriteStream } from 'node:fs';
+import { chownSync, createWriteStream, existsSync, mkdirSync, realpathSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { XoarError } from '../../errors/xoar-error.js';
 import { projectRoot } from '../../project-root.js';
@@ -63,7 +63,10 @@ export class ProcessDriver implements ServiceDriver {
     if (!existsSync(entry)) throw new ServiceEntryMissingError(spec.role, entry);
     const uid = this.uidOf(spec.id);
     for (const dir of spec.writePaths) this.prepareWritable(dir, uid);
-    const readable = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json'), ...spec.readPaths, ...spec.writePaths];
+    // Node's permission model checks resolved paths: a symlinked node_modules (a git worktree's,
+    // pnpm's) is allowed where it really is.
+    const code = [join(this.root, 'dist'), join(this.root, 'node_modules'), join(this.root, 'package.json')].flatMap(withRealPath);
+    const readable = [...code, ...spec.readPaths, ...spec.writePaths];
     const permissions = [...readable.map(allowRead), ...spec.writePaths.map((dir) => `--allow-fs-write=${join(dir, '*')}`)];
     const heapLimit = spec.memoryLimitBytes === undefined ? [] : [`--max-old-space-size=${Math.floor(spec.memoryLimitBytes / 2 ** 20)}`];
     const nodeArgs = ['--experimental-permission', ...permissions, '--no-warnings', ...heapLimit, ...(this.options.nodeFlags ?? []), entry];
@@ -95,14 +98,14 @@ export class ProcessDriver implements ServiceDriver {
   }
 
   async snapshot(handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot> {
-    const { seed: _secret, instance: _instance, ...rest } = spec;
+    const { seed: _secret, instance: _instance, standby: _standby, ...rest } = spec;
     const code = this.codeIdentityOf(spec.role);
     const digest = createHash('sha256').update(code).update(JSON.stringify(rest.config)).digest('hex');
     return { id: `${handle.id}@${digest.slice(0, 12)}`, digest, takenAt: Date.now(), spec: rest };
   }
 
-  async restore(snapshot: Snapshot, instance: number, seed: string): Promise<InstanceHandle> {
-    return this.start({ ...snapshot.spec, instance, seed });
+  async restore(snapshot: Snapshot, instance: number, seed: string, options: { standby?: boolean } = {}): Promise<InstanceHandle> {
+    return this.start({ ...snapshot.spec, instance, seed, ...(options.standby ? { standby: true } : {}) });
   }
 
   async destroy(handle: InstanceHandle): Promise<void> {
@@ -154,6 +157,11 @@ export class ProcessDriver implements ServiceDriver {
     }
     return identity;
   }
+}
+
+function withRealPath(path: string): string[] {
+  const real = existsSync(path) ? realpathSync(path) : path;
+  return real === path ? [path] : [path, real];
 }
 
 /** Node 20 takes one path per flag, and a folder only with a trailing wildcard. */

@@ -11,7 +11,9 @@ import type {
   InstanceReport,
   RestoreInstanceInput,
   StartInstanceInput,
+  SwitchInstanceInput,
   TakeSnapshotInput,
+  TakeStandbyInput,
   WatchInstanceInput,
 } from '../service-machine.js';
 
@@ -19,6 +21,9 @@ interface ActorInputs {
   startInstance: StartInstanceInput;
   takeSnapshot: TakeSnapshotInput;
   restoreInstance: RestoreInstanceInput;
+  takeStandby: TakeStandbyInput;
+  activateInstance: SwitchInstanceInput;
+  drainInstance: SwitchInstanceInput;
   destroyInstance: DestroyInstanceInput;
   watchInstance: WatchInstanceInput;
 }
@@ -45,11 +50,16 @@ export function fakeInstanceActors(clock: Clock) {
   /** The watchers alive now, by service id and instance. */
   const watchers = new Map<string, (report: InstanceReport) => void>();
   const watcherKey = (id: string, instance: number) => `${id}#${instance}`;
+  /** Standbys are numbered by their pool, from 100 on, as a supervisor's pool numbers its own. */
+  let standbys = 0;
   const behaviour = {
     startInstance: async (input: StartInstanceInput): Promise<InstanceHandle> => fakeHandle(input.id, input.instance),
     takeSnapshot: async (input: TakeSnapshotInput): Promise<Snapshot> => fakeSnapshot(input.id, clock.now()),
     restoreInstance: async (input: RestoreInstanceInput): Promise<InstanceHandle> =>
       fakeHandle(input.id, input.instance),
+    takeStandby: async (input: TakeStandbyInput): Promise<InstanceHandle> => fakeHandle(input.id, 100 + ++standbys),
+    activateInstance: async (_input: SwitchInstanceInput): Promise<void> => {},
+    drainInstance: async (_input: SwitchInstanceInput): Promise<void> => {},
     destroyInstance: async (_input: DestroyInstanceInput): Promise<void> => {},
   };
 
@@ -65,6 +75,18 @@ export function fakeInstanceActors(clock: Clock) {
     restoreInstance: fromPromise<InstanceHandle, RestoreInstanceInput>(({ input }) => {
       calls.push({ actor: 'restoreInstance', input, at: clock.now() });
       return behaviour.restoreInstance(input);
+    }),
+    takeStandby: fromPromise<InstanceHandle, TakeStandbyInput>(({ input }) => {
+      calls.push({ actor: 'takeStandby', input, at: clock.now() });
+      return behaviour.takeStandby(input);
+    }),
+    activateInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => {
+      calls.push({ actor: 'activateInstance', input, at: clock.now() });
+      return behaviour.activateInstance(input);
+    }),
+    drainInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => {
+      calls.push({ actor: 'drainInstance', input, at: clock.now() });
+      return behaviour.drainInstance(input);
     }),
     destroyInstance: fromPromise<void, DestroyInstanceInput>(({ input }) => {
       calls.push({ actor: 'destroyInstance', input, at: clock.now() });

@@ -1,0 +1,108 @@
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { encodeMessage } from '../bus/messages.js';
+import { type RequestHandler, answer, serve } from '../bus/rpc.js';
+import { subjects } from '../bus/subjects.js';
+import type { InstanceBootstrap } from '../drivers/driver.js';
+import { XoarError } from '../errors/xoar-error.js';
+
+/** How often a standby runs its request path before it may be activated. */
+const WARM_UP_ROUNDS = 500;
+
+/**
+ * The instance's request handlers, each a member of the service's queue group (`queue: id`), so
+ * every request reaches exactly one instance. Handlers registered before `activate` wait for it.
+ */
+export class QueueServer {
+  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly subscriptions: Subscription[] = [];
+  private active = false;
+  private drained = false;
+  private inFlight = 0;
+  private idle: (() => void) | undefined;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly spec: Omit<InstanceBootstrap, 'seed'>,
+    /** A one-shot instance calls it once its one request is answered. */
+    private readonly spent: () => void,
+  ) {}
+
+  serve(op: string, handler: RequestHandler): void {
+    this.handlers.set(op, handler);
+    if (this.active && !this.drained && !this.spec.oneShot) this.subscribe(op, handler);
+  }
+
+  /**
+   * A standby runs its request path (decode, the `ping` handler, encode) on requests of its own
+   * a few hundred times, without the bus, so that its first real requests do not pay for cold code.
+   */
+  async warmUp(op: string, rounds = WARM_UP_ROUNDS): Promise<void> {
+    const handler = this.handlers.get(op);
+    if (handler === undefined) return;
+    const counted = this.counted(handler);
+    const data = encodeMessage(null);
+    const subject = subjects.rpc(this.spec.host, this.spec.id, op);
+    for (let i = 0; i < rounds; i++) await answer(counted, { data, subject, reply: subject, respond: () => true });
+  }
+
+  /** Joins the queue group for every op; resolves once the broker has every subscription. */
+  async activate(): Promise<void> {
+    if (this.active) return;
+    this.active = true;
+    if (this.spec.oneShot) {
+      this.subscribeOnce();
+    } else {
+      for (const [op, handler] of this.handlers) this.subscribe(op, handler);
+    }
+    await this.nc.flush();
+  }
+
+  /** One subscription for every op, that the broker ends after one request. */
+  private subscribeOnce(): void {
+    const prefix = subjects.rpc(this.spec.host, this.spec.id, '');
+    const dispatch: RequestHandler = async (payload, subject) => {
+      try {
+        const handler = this.handlers.get(subject.slice(prefix.length));
+        if (handler === undefined) throw new UnknownOpError(subject);
+        return await handler(payload, subject);
+      } finally {
+        // The reply leaves once this settles: drain after it.
+        setImmediate(this.spent);
+      }
+    };
+    this.subscriptions.push(serve(this.nc, subjects.rpcAll(this.spec.host, this.spec.id), this.counted(dispatch), { queue: this.spec.id, max: 1 }));
+  }
+
+  /** Leaves the queue group, then answers every request delivered before the broker took the leave. */
+  async drain(): Promise<void> {
+    this.drained = true;
+    await Promise.all(this.subscriptions.map((subscription) => subscription.drain().catch(() => undefined)));
+    if (this.inFlight > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+    // The replies are queued once their handlers settle: let them be written, then flushed.
+    await new Promise((resolve) => setImmediate(resolve));
+    await this.nc.flush();
+  }
+
+  private subscribe(op: string, handler: RequestHandler): void {
+    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), this.counted(handler), { queue: this.spec.id }));
+  }
+
+  private counted(handler: RequestHandler): RequestHandler {
+    return async (payload, subject) => {
+      this.inFlight += 1;
+      try {
+        return await handler(payload, subject);
+      } finally {
+        this.inFlight -= 1;
+        if (this.inFlight === 0) queueMicrotask(() => this.idle?.());
+      }
+    };
+  }
+}
+
+export class UnknownOpError extends XoarError {
+  constructor(subject: string) {
+    super('unknown-op', `nothing is served on ${subject}`, { hint: 'check the operation name against the role it is sent to' });
+  }
+}
+
