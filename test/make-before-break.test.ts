@@ -9,6 +9,7 @@ import { StatusKind, WIRE_VERSION, type Reply, decodeMessage, encodeMessage } fr
 import { request } from '../shared/bus/rpc.js';
 import { subjects } from '../shared/bus/subjects.js';
 import { PING } from '../shared/service/run-service.js';
+import { connectOperator, createGuest, withTwoGuests } from './support/guest-host.js';
 import { bootTestHost, eventually, isAlive, readHostAudit, type TestHost } from './support/test-host.js';
 
 const ROLLBACKS = 200;
@@ -178,27 +179,26 @@ describe('recovery box', () => {
     host = undefined;
   });
 
-  const listOf = (nc: NatsConnection, hostName: string) => request<{ instance: number; open: unknown[] }>(nc, subjects.rpc(hostName, 'blk', BlockOp.list), null);
+  const listOf = (nc: NatsConnection, hostName: string) => request<{ instance: number; open: unknown[]; inherited: unknown[] }>(nc, subjects.rpc(hostName, 'blk', BlockOp.list), null);
 
   it("hands the block backend's open-device table to the instance that takes over", async () => {
-    host = await bootTestHost((policy) => {
-      policy['services'].find((s: { id: string }) => s.id === 'blk').restart = 'never';
-    });
+    host = await bootTestHost(withTwoGuests);
     const { url, seed } = host.supervisor.credentialsOf('supervisor');
     const nc = await connectAs({ url, principal: 'supervisor', seed, name: 'box-client' });
+    const operator = await connectOperator(host.supervisor);
     try {
       const name = host.supervisor.policy.host.name;
-      await request(nc, subjects.rpc(name, 'blk', BlockOp.open), { device: '0000:00:04.0', guest: 'guest-a' });
+      await createGuest(operator, name, 'a');
       // The box travels on the status subject: give the supervisor a moment to have it.
-      await eventually(async () => ((await listOf(nc, name)).open.length === 1 ? true : undefined), 'the device to be open');
+      await eventually(async () => ((await listOf(nc, name)).open.length === 1 ? true : undefined), "a's disk to be open");
       await host.supervisor.audit.flush();
       await sleep(50);
       const rolled = await host.supervisor.restart('blk');
-      const after = await listOf(nc, name);
-      expect(after).toEqual({ instance: rolled.instance, open: [{ device: '0000:00:04.0', guest: 'guest-a' }] });
+      expect(await listOf(nc, name)).toMatchObject({ instance: rolled.instance, inherited: [{ device: '51712', guest: 'a' }] });
       const record = (await readHostAudit(host)).find((r) => r.kind === 'rollback' && r.component === 'blk');
       expect(record?.data).toMatchObject({ kind: 'make-before-break', recoveryBox: 'handed' });
     } finally {
+      await operator.close();
       await nc.close();
     }
   });
@@ -210,12 +210,11 @@ describe('recovery box', () => {
     const name = host.supervisor.policy.host.name;
     const supervisorCreds = host.supervisor.credentialsOf('supervisor');
     const client = await connectAs({ url: supervisorCreds.url, principal: 'supervisor', seed: supervisorCreds.seed, name: 'box-client' });
-    // The old instance, compromised: it opens a device for real, then writes garbage into its box
-    // with its own credentials (the only ones that may publish on its status subject).
+    // The old instance, compromised: it writes garbage into its box with its own credentials (the
+    // only ones that may publish on its status subject).
     const blk = host.supervisor.credentialsOf('blk');
     const compromised = await connectAs({ url: blk.url, principal: 'blk', seed: blk.seed, name: 'blk-compromised' });
     try {
-      await request(client, subjects.rpc(name, 'blk', BlockOp.open), { device: '0000:00:04.0', guest: 'guest-a' });
       const old = host.supervisor.status().services.find((s) => s.id === 'blk');
       await sleep(50);
       const garbage = { v: 1, open: [{ device: '../../../dev/sda', guest: 'guest-a; rm -rf /' }], payload: 'x'.repeat(100) };
@@ -224,7 +223,7 @@ describe('recovery box', () => {
       await sleep(50);
 
       const rolled = await host.supervisor.restart('blk');
-      expect(await listOf(client, name)).toEqual({ instance: rolled.instance, open: [] });
+      expect(await listOf(client, name)).toEqual({ instance: rolled.instance, open: [], inherited: [] });
       const records = await readHostAudit(host);
       const refused = records.find((r) => r.kind === 'recovery-box' && r.component === 'blk');
       expect(refused?.data).toMatchObject({ writtenBy: old?.instance, handedTo: rolled.instance });

@@ -26,6 +26,12 @@ interface OpenDisk {
   ring: BlockRing;
 }
 
+/** One row of the open-device table: a guest (by name) and its disk (by devid). */
+export interface OpenDevice {
+  device: string;
+  guest: string;
+}
+
 /**
  * The disks a block backend serves, by guest name and devid: opened when a front-end connects
  * (xenbus), each from its own sparse image `<guest>.<params>.img` in the backend's directory, and
@@ -34,7 +40,21 @@ interface OpenDisk {
 export class BlockDisks {
   private readonly open = new Map<string, OpenDisk>();
 
-  constructor(private readonly imageDir: string) {}
+  constructor(
+    private readonly imageDir: string,
+    /** Told the open-device table whenever it changes. */
+    private readonly changed: (table: OpenDevice[]) => void,
+  ) {}
+
+  table(): OpenDevice[] {
+    return [...this.open.keys()].map((key) => ({ guest: key.slice(0, key.lastIndexOf('/')), device: key.slice(key.lastIndexOf('/') + 1) }));
+  }
+
+  async closeAll(): Promise<void> {
+    const disks = [...this.open.values()];
+    this.open.clear();
+    await Promise.all(disks.map((disk) => disk.image.close()));
+  }
 
   /** The backend machine for this backend's vbds, with its devices opened and closed here. */
   machine() {
@@ -61,6 +81,7 @@ export class BlockDisks {
     const image = await DiskImage.open(join(this.imageDir, `${nodes[DeviceNode.guestName]}.${nodes[DeviceNode.params]}.img`), Number(nodes[DeviceNode.size]));
     await this.open.get(key)?.image.close();
     this.open.set(key, { image, ring: new BlockRing(RING_DEPTH) });
+    this.changed(this.table());
     return {
       [DeviceNode.sectors]: String(image.sizeBytes / SECTOR_SIZE),
       [DeviceNode.sectorSize]: String(SECTOR_SIZE),
@@ -74,6 +95,7 @@ export class BlockDisks {
     const key = keyOf(nodes[DeviceNode.guestName] ?? '', devidOf(dir));
     const disk = this.open.get(key);
     this.open.delete(key);
+    this.changed(this.table());
     await disk?.image.close();
   }
 }

@@ -1,6 +1,6 @@
 import { connectAs } from '../../shared/bus/connect.js';
 import { describeError } from '../../shared/errors/xoar-error.js';
-import { parseGuestConfig } from '../../shared/guest/guest-config.js';
+import { GUEST_ROLE, parseGuestConfig } from '../../shared/guest/guest-config.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { readBootstrap } from '../../shared/service/read-bootstrap.js';
 import { XenbusConnection } from '../../shared/xenbus/xenbus-connection.js';
@@ -12,7 +12,7 @@ import { startGuest } from './guest.js';
  * and XenStore as its domain. It runs until destroyed; losing the bus ends it (the supervisor sees
  * the exit as a crash).
  */
-const log = createLogger(process.stderr, { role: 'guest' });
+const log = createLogger(process.stderr, { role: GUEST_ROLE });
 try {
   const { seed, ...spec } = await readBootstrap(process.stdin);
   const config = parseGuestConfig(spec.config);

@@ -1,4 +1,4 @@
-import { Role } from '../../shared/policy/types.js';
 import { runService } from '../../shared/service/run-service.js';
+import { networkService } from './service.js';
 
-await runService({ role: Role.network });
+await runService(networkService);

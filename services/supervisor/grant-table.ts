@@ -29,6 +29,13 @@ export class GrantTable {
     return found;
   }
 
+  /** Removes every grant of a guest (it is destroyed), and returns them. */
+  revokeGuest(guest: string): LiveGrant[] {
+    const revoked = this.grants.filter((grant) => grant.guest === guest);
+    this.grants = this.grants.filter((grant) => grant.guest !== guest);
+    return revoked;
+  }
+
   /** Removes the grants a new policy no longer allows, and returns them with the reason. */
   reconcile(policy: HostPolicy): Array<{ grant: LiveGrant; reason: string }> {
     const revoked = this.grants.flatMap((grant) => {

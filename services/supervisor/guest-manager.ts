@@ -15,13 +15,12 @@ import type { GuestStatus } from './host-status.js';
 import { watchInstanceExit } from './watch-instance.js';
 
 export interface GuestManagerOptions {
-  host: string;
   driver: ServiceDriver;
   clock: Clock;
   /** The policy in force (it may change while guests run). */
   policy(): HostPolicy;
-  /** What a guest process starts with but its config: where the broker is, its seed. */
-  specOf(guest: string, config: GuestConfig): InstanceSpec;
+  /** What the guest's process starts with. */
+  specOf(config: GuestConfig): InstanceSpec;
 }
 
 interface GuestEntry {
@@ -157,7 +156,7 @@ export class GuestManager {
     const { driver, specOf } = this.options;
     return guestMachine.provide({
       actors: {
-        startGuest: fromPromise<InstanceHandle, StartGuestInput>(({ input }) => driver.start(specOf(input.id, config))),
+        startGuest: fromPromise<InstanceHandle, StartGuestInput>(() => driver.start(specOf(config))),
         destroyGuest: fromPromise<void, DestroyGuestInput>(({ input }) => driver.destroy(input.handle)),
         watchInstance: watchInstanceExit,
       },

@@ -3,7 +3,9 @@ import type { InstanceSpec } from '../../shared/drivers/driver.js';
 import { capabilitiesOf, CapabilityKind } from '../../shared/policy/capabilities.js';
 import { serviceDomid } from '../../shared/policy/domids.js';
 import { servicesUsedBy } from '../../shared/policy/services-used-by.js';
+import { guestsServedBy } from '../../shared/policy/sharing.js';
 import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
+import { type GuestConfig, GUEST_ROLE } from '../../shared/guest/guest-config.js';
 import type { XenstoreDelegation } from '../../shared/xenstore/delegation.js';
 
 export interface HostWiring {
@@ -26,8 +28,16 @@ export function instanceSpec(policy: HostPolicy, service: ServicePolicy, wiring:
     ...(service.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: service.limits.memoryBytes }),
     config: { uses: used.map(({ id }) => id), domid: serviceDomid(policy, service.id), ...roleConfig(policy, service, used) },
     readPaths: service.role === Role.pciConfig ? [pciPath(policy)] : [],
-    writePaths: service.role === Role.xenstoreState ? [join(wiring.serviceStateRoot, service.id)] : [],
+    writePaths: KEEPS_FILES.has(service.role) ? [join(wiring.serviceStateRoot, service.id)] : [],
   };
+}
+
+/** Roles whose service VMs keep files of their own: XenStore-State its tree, a block backend its disk images. */
+const KEEPS_FILES: ReadonlySet<Role> = new Set([Role.xenstoreState, Role.block]);
+
+/** What a guest's process starts with: its spec, its config from the policy and its domain. */
+export function guestSpec(policy: HostPolicy, config: GuestConfig, wiring: Pick<HostWiring, 'natsUrl'>, seed: string): InstanceSpec {
+  return { host: policy.host.name, id: config.id, role: GUEST_ROLE, instance: 1, natsUrl: wiring.natsUrl, seed, heartbeatMs: policy.watchdog.heartbeatMs, config: { ...config }, readPaths: [], writePaths: [] };
 }
 
 function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly ServicePolicy[]): Record<string, unknown> {
@@ -39,6 +49,8 @@ function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly S
     case Role.block:
     case Role.network:
       return { devices: service.devices };
+    case Role.toolstack:
+      return { builder: policy.services.find(({ role }) => role === Role.builder)?.id, guests: guestsServedBy(policy, service.id) };
     default:
       return {};
   }

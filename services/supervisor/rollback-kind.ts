@@ -10,3 +10,6 @@ export const MAKE_BEFORE_BREAK_ROLES: ReadonlySet<Role> = new Set([Role.builder,
 
 /** Warm standbys kept per make-before-break service, unless the supervisor is told otherwise. */
 export const DEFAULT_STANDBYS = 1;
+
+/** Make-before-break roles whose instances hold what only one may hold at a time (devices wired in XenStore): the old one lets go first. */
+export const EXCLUSIVE_ROLES: ReadonlySet<Role> = new Set([Role.block, Role.network]);

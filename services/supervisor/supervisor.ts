@@ -3,7 +3,9 @@ import { dirname } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
-import { AuditKind, DependencyChange, DependencyVia } from '../../shared/audit/audit-record.js';
+import { AuditKind, DependencyChange, type DependencyEdge, DependencyVia } from '../../shared/audit/audit-record.js';
+import type { GuestWorkload } from '../../shared/guest/guest-config.js';
+import type { CreatedGuest } from '../../shared/guest/guest-ops.js';
 import { type JoinNatsServerOptions, joinNatsServer } from '../../shared/broker/join-nats-server.js';
 import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
 import { connectAs } from '../../shared/bus/connect.js';
@@ -30,12 +32,13 @@ import { RecoveryBoxRejectedError, checkRecoveryBox } from '../../shared/service
 import type { PciAssignment } from '../pci-config/service.js';
 import { AssignmentOutsidePolicyError, HostBootFailedError, PolicyNeedsRestartError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
 import type { HostStatus, PolicyApplied, ServiceStatus } from './host-status.js';
-import { instanceSpec } from './instance-spec.js';
+import { guestSpec, instanceSpec } from './instance-spec.js';
 import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
 import { planApply } from './apply-plan.js';
 import { type GrantRequest, GrantTable } from './grant-table.js';
-import { DEFAULT_STANDBYS, MAKE_BEFORE_BREAK_ROLES } from './rollback-kind.js';
+import { DEFAULT_STANDBYS, EXCLUSIVE_ROLES, MAKE_BEFORE_BREAK_ROLES } from './rollback-kind.js';
+import { GuestManager } from './guest-manager.js';
 import { drivenServiceMachine, type SwitchingIo } from './service-actors.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { StandbyPool } from './standby-pool.js';
@@ -91,6 +94,7 @@ export class Supervisor {
   /** Rollbacks already recorded per service, so an abandoned switch records none. */
   private readonly rollbacksRecorded = new Map<string, number>();
   private readonly snapshots: SnapshotStore;
+  private readonly guests: GuestManager;
 
   private constructor(
     public policy: HostPolicy,
@@ -105,8 +109,15 @@ export class Supervisor {
     private readonly xenstore: XenstoreUnixSocketServer | undefined,
     private readonly log: Logger,
     private readonly standbys: StandbyPool,
+    clock: Clock,
   ) {
     this.snapshots = new SnapshotStore(paths.snapshotDir);
+    this.guests = new GuestManager({
+      driver,
+      clock,
+      policy: () => this.policy,
+      specOf: (config) => guestSpec(this.policy, config, { natsUrl: broker.url }, keys.seedOf(config.id)),
+    });
     this.stopped = new Promise((resolve) => (this.resolveStopped = resolve));
     this.booted = this.watchBoot();
   }
@@ -180,11 +191,12 @@ export class Supervisor {
               watchdog: policy.watchdog,
               clock,
               makeBeforeBreak: makesBeforeBreak(service),
+              exclusive: EXCLUSIVE_ROLES.has(service.role),
             },
           })),
         },
       });
-      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log, standbys);
+      const supervisor = new Supervisor(policy, paths, keys, broker, nc, audit, driver, registry, hostActor, xenstore, log, standbys, clock);
       self = supervisor;
       supervisor.wire();
       writeFileSync(paths.operatorSeed, `${keys.seedOf(ReservedPrincipal.operator)}\n`, { mode: 0o600 });
@@ -243,7 +255,7 @@ export class Supervisor {
       xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
       services: this.policy.services.map((service) => this.serviceStatus(service)),
       grants: [...this.grants.list()],
-      guests: [],
+      guests: this.guests.status(),
     };
   }
 
@@ -359,6 +371,7 @@ export class Supervisor {
   }
 
   private async shutDown(): Promise<void> {
+    await this.guests.destroyAll();
     if (this.host.getSnapshot().status === 'active') this.host.send({ type: 'stop' });
     await waitFor(this.host, (snapshot) => snapshot.status === 'done', { timeout: 30_000 }).catch((error) => {
       this.log.error('services did not all stop in time', { error: describeError(error) });
@@ -402,6 +415,10 @@ export class Supervisor {
       return { started: true };
     });
     this.serveSupervisorOp(SupervisorOp.grantIssue, (issuer, payload) => this.issueGrant(issuer, payload as GrantRequest));
+    this.serveSupervisorOp(SupervisorOp.vmCreate, (builder, payload) => this.createGuest(builder, payload as { guest: string; workload?: GuestWorkload | null }));
+    this.serveSupervisorOp(SupervisorOp.vmStart, (_builder, payload) => this.guests.start(String((payload as { guest?: unknown } | null)?.guest ?? '')));
+    this.serveSupervisorOp(SupervisorOp.vmDestroy, (by, payload) => this.destroyGuest(by, String((payload as { guest?: unknown } | null)?.guest ?? '')));
+    this.nc.subscribe(subjects.allGuestStatus(host), { callback: (_error, msg) => this.guests.route(msg.subject.split('.')[3] ?? '', msg.data) });
     this.serveSupervisorOp(SupervisorOp.grantRevoke, (issuer, payload) => this.revokeGrant(issuer, payload as GrantRequest));
     this.serveSupervisorOp(SupervisorOp.pciAssign, async (pci, payload) => {
       const { devices, assignments } = payload as PciAssignment;
@@ -437,6 +454,10 @@ export class Supervisor {
     }
     if (report.kind === StatusKind.box) {
       this.boxes.set(id, { instance: report.instance, box: report.box });
+      return;
+    }
+    if (report.kind === StatusKind.refusal) {
+      void this.recordRefusal(id, report.refusal ?? {});
       return;
     }
     if (this.standbys.report(id, report.instance, report.kind)) return;
@@ -504,7 +525,7 @@ export class Supervisor {
   }
 
   private liveState(): LiveState {
-    return { retired: this.retired, grants: this.grants.list(), guests: new Map() };
+    return { retired: this.retired, grants: this.grants.list(), guests: this.guests.live() };
   }
 
   private async reloadPermissions(): Promise<void> {
@@ -532,6 +553,40 @@ export class Supervisor {
     await this.reloadPermissions();
     await this.recordRevocation(revoker, grant, `revoked by ${revoker}`);
     return { revoked: true };
+  }
+
+  /** `vm.create` from the builder: a domain for a policy guest, and the dependency edges it opens. */
+  private async createGuest(builder: string, request: { guest: string; workload?: GuestWorkload | null }): Promise<CreatedGuest> {
+    const created = this.guests.create(builder, String(request.guest), request.workload ?? null);
+    await this.reloadPermissions();
+    await this.audit.append(AuditKind.privileged, builder, { op: SupervisorOp.vmCreate, guest: created.config.id, domid: created.domid });
+    for (const edge of this.guestDependencies(created.config.id, builder)) await this.audit.appendDependency({ ...edge, edge: DependencyChange.start });
+    return created;
+  }
+
+  /** `vm.destroy`: the guest's process ends, its grants are revoked, its dependency edges close. */
+  private async destroyGuest(by: string, guest: string): Promise<CreatedGuest> {
+    const builtBy = this.guests.status().find((status) => status.id === guest)?.builtBy ?? by;
+    const destroyed = await this.guests.destroy(guest);
+    const revoked = this.grants.revokeGuest(guest);
+    await this.reloadPermissions();
+    for (const grant of revoked) await this.recordRevocation(by, grant, `guest ${guest} destroyed`);
+    await this.audit.append(AuditKind.privileged, by, { op: SupervisorOp.vmDestroy, guest, domid: destroyed.domid });
+    for (const edge of this.guestDependencies(guest, builtBy)) await this.audit.appendDependency({ ...edge, edge: DependencyChange.stop });
+    return destroyed;
+  }
+
+  /** A guest relies on the builder that built it and on its XenStore; its devices' edges follow its grants. */
+  private guestDependencies(guest: string, builder: string): Array<Omit<DependencyEdge, 'edge'>> {
+    const xenstores = this.policy.services.filter((service) => service.role === Role.xenstoreLogic || service.role === Role.xenstoreState);
+    return [{ guest, service: builder, via: DependencyVia.builder }, ...xenstores.map((service) => ({ guest, service: service.id, via: DependencyVia.xenstore }))];
+  }
+
+  /** A service refused something a guest it serves did (a spoofed frame): recorded against the guest, as the service reported it. */
+  private async recordRefusal(reportedBy: string, refusal: Record<string, unknown>): Promise<void> {
+    this.violationCount += 1;
+    const offender = typeof refusal['guest'] === 'string' ? refusal['guest'] : reportedBy;
+    await this.audit.append(AuditKind.violation, offender, { reportedBy, ...refusal }).catch((error) => this.log.error('could not record a refusal', { error: describeError(error) }));
   }
 
   private async recordRevocation(revoker: string, grant: LiveGrant, reason: string): Promise<void> {

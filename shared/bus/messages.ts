@@ -16,6 +16,8 @@ export const StatusKind = {
   drained: 'drained',
   /** The instance's recovery box changed; `box` holds it (validated only when it is handed over). */
   box: 'box',
+  /** The instance refused something a principal it serves did (a spoofed frame): `refusal` says what. */
+  refusal: 'refusal',
 } as const;
 export type StatusKind = (typeof StatusKind)[keyof typeof StatusKind];
 
@@ -26,6 +28,8 @@ export interface StatusReport {
   instance: number;
   /** With `box`: the recovery box as the instance wrote it (untrusted). */
   box?: unknown;
+  /** With `refusal`: what was refused, naming the `guest` it came from (as the instance saw it). */
+  refusal?: Record<string, unknown>;
 }
 
 export const ControlKind = {

@@ -1,4 +1,5 @@
-import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Msg, type NatsConnection, RequestError, type Subscription } from '@nats-io/transport-node';
 import { XoarError, describeError } from '../errors/xoar-error.js';
 import { type Reply, WIRE_VERSION, decodeMessage, encodeMessage } from './messages.js';
 
@@ -23,14 +24,30 @@ export class RequestFailedError extends XoarError {
 
 export type RequestHandler = (payload: unknown, subject: string) => unknown;
 
-/** Sends a request and returns the result, or throws what the responder reported. */
+/**
+ * Sends a request and returns the result, or throws what the responder reported. Nobody serving
+ * the subject for a moment (a service between two instances) is waited out, up to the timeout.
+ */
 export async function request<T>(nc: NatsConnection, subject: string, payload: unknown, timeoutMs = 5_000): Promise<T> {
-  let data: Uint8Array;
-  try {
-    data = (await nc.request(subject, encodeMessage(payload), { timeout: timeoutMs })).data;
-  } catch (error) {
-    throw new RequestFailedError(subject, error);
+  const deadline = Date.now() + timeoutMs;
+  const data = encodeMessage(payload);
+  let answer: Uint8Array;
+  for (let backoffMs = NO_RESPONDERS_BACKOFF_MS; ; backoffMs = Math.min(backoffMs * 2, NO_RESPONDERS_BACKOFF_MAX_MS)) {
+    try {
+      answer = (await nc.request(subject, data, { timeout: Math.max(1, deadline - Date.now()) })).data;
+      break;
+    } catch (error) {
+      if (!(error instanceof RequestError && error.isNoResponders()) || Date.now() + backoffMs >= deadline) throw new RequestFailedError(subject, error);
+      await sleep(backoffMs);
+    }
   }
+  return replyOf<T>(subject, answer);
+}
+
+const NO_RESPONDERS_BACKOFF_MS = 5;
+const NO_RESPONDERS_BACKOFF_MAX_MS = 100;
+
+function replyOf<T>(subject: string, data: Uint8Array): T {
   const reply = decodeMessage<Reply<T>>(data);
   if (reply === undefined) {
     throw new RequestFailedError(subject, new Error('the reply is not a xoar message of a known wire version'));
@@ -48,6 +65,24 @@ export function serve(nc: NatsConnection, subject: string, handler: RequestHandl
     callback: (error, msg) => {
       if (error) return;
       void answer(handler, msg);
+    },
+  });
+}
+
+/** Answers a message with bytes of the handler's own format (block requests, frames), or not at all. */
+export type RawHandler = (data: Uint8Array, subject: string) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
+
+/** `serve` for handlers that speak their own wire format: the reply (if any) is what the handler returns. */
+export function serveRaw(nc: NatsConnection, subject: string, handler: RawHandler, options: { queue?: string; max?: number } = {}): Subscription {
+  return nc.subscribe(subject, {
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.max === undefined ? {} : { max: options.max }),
+    callback: (error, msg) => {
+      if (error) return;
+      void (async () => {
+        const reply = await handler(msg.data, msg.subject);
+        if (msg.reply && reply !== undefined) msg.respond(reply);
+      })();
     },
   });
 }

@@ -5,6 +5,9 @@
 import type { MacAddress } from '../devices/network/mac-address.js';
 import { GuestConfigInvalidError } from './errors.js';
 
+/** The driver runs a guest as this role: its code is `services/guest/`. */
+export const GUEST_ROLE = 'guest';
+
 export interface GuestDisk {
   /** `xvda`, … */
   vdev: string;

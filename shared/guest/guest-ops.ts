@@ -14,6 +14,9 @@ export const BuilderOp = {
 } as const;
 export type BuilderOp = (typeof BuilderOp)[keyof typeof BuilderOp];
 
+/** How long building or destroying a guest may take, end to end: its process must start and boot. */
+export const GUEST_OP_TIMEOUT_MS = 45_000;
+
 /** What the supervisor answers `vm.create` and `vm.destroy` with: the guest's domain and what it is wired to. */
 export interface CreatedGuest {
   domid: number;

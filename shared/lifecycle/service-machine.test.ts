@@ -8,7 +8,7 @@ import { fakeHandle, fakeInstanceActors, settle } from './testing/fake-instance-
 const watchdog: Watchdog = { heartbeatMs: 200, timeoutMs: 1000, startTimeoutMs: 5000 };
 const budget: RestartBudget = { maxRestarts: 3, windowMs: 60_000, backoffInitialMs: 100, backoffMaxMs: 1000 };
 
-function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boolean; budget?: RestartBudget; makeBeforeBreak?: boolean } = {}) {
+function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boolean; budget?: RestartBudget; makeBeforeBreak?: boolean; exclusive?: boolean } = {}) {
   const clock = new SimulatedClock();
   const fakes = fakeInstanceActors(clock);
   const input: ServiceMachineInput = {
@@ -20,6 +20,7 @@ function serviceUnderTest(options: { restart?: RestartSchedule; disposable?: boo
     watchdog,
     clock,
     ...(options.makeBeforeBreak ? { makeBeforeBreak: true } : {}),
+    ...(options.exclusive ? { exclusive: true } : {}),
   };
   const actor = createActor(serviceMachine.provide({ actors: fakes.actors }), { clock, input });
   const states: string[] = [];
@@ -562,6 +563,31 @@ describe('service machine, make before break', () => {
     });
     expect(service.fakes.isWatched('blk-shared', 101)).toBe(true);
     expect(service.fakes.callsTo('restoreInstance')).toEqual([]);
+  });
+
+  it('exclusive: drains and destroys the old instance before it activates the warm standby', async () => {
+    const service = serviceUnderTest({ makeBeforeBreak: true, exclusive: true });
+    await service.startAndRun();
+    service.clock.increment(500);
+    service.actor.send({ type: 'rollback', cause: 'timer' as never });
+    await settle();
+    expect(service.state()).toBe('rollingBack.handingOver');
+    expect(service.fakes.callsTo('drainInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    expect(service.fakes.callsTo('activateInstance')).toEqual([]);
+
+    service.clock.increment(1);
+    service.actor.send({ type: 'instance.drained', instance: 1 });
+    await settle();
+    expect(service.fakes.callsTo('destroyInstance').map((call) => call.input.handle.instance)).toEqual([1]);
+    expect(service.state()).toBe('rollingBack.activating');
+    expect(service.fakes.callsTo('activateInstance').map((call) => call.input.handle.instance)).toEqual([101]);
+
+    service.clock.increment(1);
+    service.actor.send({ type: 'instance.activated', instance: 101 });
+    await settle();
+    expect(service.state()).toBe('running.watched');
+    expect(service.context()).toMatchObject({ instance: 101, incoming: undefined, rollbacks: 1, lastRollback: { at: 500, cause: 'timer', durationMs: 2 } });
+    expect(service.states).toEqual(expect.arrayContaining(['rollingBack.handingOver', 'rollingBack.retiringFirst', 'rollingBack.activating']));
   });
 
   it('ignores an activation from any instance but the standby, and a drain from any but the old one', async () => {

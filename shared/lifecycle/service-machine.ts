@@ -17,6 +17,7 @@
  *
  *   rollingBack: takingStandby → activating → draining → retiringOld → running
  *                activating ⇢ discardingIncoming → running (the standby failed; the old one still serves)
+ *   exclusive:   takingStandby → handingOver → retiringFirst → activating → running
  *
  * All I/O is in the actors the supervisor provides (`machine.provide({ actors })`); the ones
  * declared here only fail, so a forgotten one is loud. Timers are XState delays on the actor's
@@ -41,6 +42,11 @@ export interface ServiceMachineInput {
   clock: Clock;
   /** Roll back by activating a warm standby before the old instance is cut off (default: replace). */
   makeBeforeBreak?: boolean;
+  /**
+   * Its instances hold what only one may hold at a time (a backend's devices in XenStore): with
+   * make before break, the old instance drains and is destroyed before the warm standby takes over.
+   */
+  exclusive?: boolean;
 }
 
 export const RollbackCause = {
@@ -239,6 +245,7 @@ export const serviceMachine = setup({
     isCurrentInstance: ({ context, event }) => 'instance' in event && event.instance === context.instance,
     isIncomingInstance: ({ context, event }) => 'instance' in event && context.incoming !== undefined && event.instance === context.incoming.instance,
     makesBeforeBreak: ({ context }) => context.makeBeforeBreak === true,
+    isExclusive: ({ context }) => context.exclusive === true,
     isDisposable: ({ context }) => context.disposable,
     restartsOnTimer: ({ context }) => context.restart.kind === 'every',
     hasSnapshot: ({ context }) => context.snapshot !== undefined,
@@ -494,6 +501,11 @@ export const serviceMachine = setup({
                 target: 'discardingIncoming',
                 actions: { type: 'keepIncoming', params: ({ event }) => ({ handle: event.output }) },
               },
+              {
+                guard: and(['isExclusive', 'hasInstance']),
+                target: 'handingOver',
+                actions: { type: 'keepIncoming', params: ({ event }) => ({ handle: event.output }) },
+              },
               { target: 'activating', actions: { type: 'keepIncoming', params: ({ event }) => ({ handle: event.output }) } },
             ],
             onError: [
@@ -504,6 +516,27 @@ export const serviceMachine = setup({
           },
           // Leaving stops (aborts) the take: a standby not yet handed over stays the pool's to destroy.
           on: { stop: [{ guard: 'hasInstance', target: '#service.stopping' }, { target: '#service.stopped' }] },
+        },
+        // Exclusive: the old instance lets go of what it holds (drains), and is gone before the standby takes over.
+        handingOver: {
+          invoke: { src: 'drainInstance', input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }) },
+          after: { switchDeadline: { target: 'retiringFirst' } },
+          on: {
+            'instance.drained': { guard: 'isCurrentInstance', target: 'retiringFirst' },
+            stop: { target: 'discardingIncoming', actions: 'requestStop' },
+          },
+        },
+        retiringFirst: {
+          invoke: {
+            src: 'destroyInstance',
+            input: ({ context }) => ({ id: context.id, handle: currentHandle(context) }),
+            onDone: { target: 'activating', actions: 'forgetInstance' },
+            onError: {
+              target: 'discardingIncoming',
+              actions: { type: 'recordDriverFailure', params: ({ event }) => ({ step: 'destroy', error: event.error }) },
+            },
+          },
+          on: { stop: { target: 'discardingIncoming', actions: 'requestStop' } },
         },
         activating: {
           invoke: [

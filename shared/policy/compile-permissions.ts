@@ -138,8 +138,21 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy, live: LiveStat
       rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op, service.id), `role ${service.role} holds ${text}`);
     }
   }
+  for (const asker of askersOf(policy, service, live)) {
+    rules.add(Direction.publish, Effect.allow, subjects.inboxAll(asker), `${service.id} answers ${asker}'s requests (a reply must get through even when a broker reload has forgotten the request)`);
+  }
   denyPrivate(host, rules);
   return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
+}
+
+/** The principals that may send `service` requests, whose inboxes its replies go to. */
+function askersOf(policy: HostPolicy, service: ServicePolicy, live: LiveState): string[] {
+  const principals = [...policy.services.filter((other) => !live.retired.has(other.id)).map((other) => other.id), ...policy.guests.map((guest) => guest.id)];
+  const askers = new Set(principals.filter((principal) => serviceUses(policy, principal).some((use) => use.service.id === service.id)));
+  for (const grant of live.grants) if (grant.service === service.id) askers.add(grant.guest);
+  if (service.role === Role.toolstack) askers.add(ReservedPrincipal.operator);
+  if (service.role === Role.xenstoreLogic) for (const guest of live.guests.keys()) askers.add(guest);
+  return [...askers];
 }
 
 /** A guest reads its own replies and reaches the services granted to it, about itself only. */

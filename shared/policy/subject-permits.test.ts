@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { permits, subjectMatches } from './subject-permits.js';
+import { subjectMatches } from '../bus/subject-match.js';
+import { permits } from './subject-permits.js';
 
 describe('subjectMatches', () => {
   it.each([

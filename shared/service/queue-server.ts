@@ -1,6 +1,7 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { encodeMessage } from '../bus/messages.js';
-import { type RequestHandler, answer, serve } from '../bus/rpc.js';
+import { type RawHandler, type RequestHandler, answer, serve, serveRaw } from '../bus/rpc.js';
+import { subjectMatches } from '../bus/subject-match.js';
 import { subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
 import { XoarError } from '../errors/xoar-error.js';
@@ -12,8 +13,11 @@ const WARM_UP_ROUNDS = 500;
  * The instance's request handlers, each a member of the service's queue group (`queue: id`), so
  * every request reaches exactly one instance. Handlers registered before `activate` wait for it.
  */
+/** A handler of xoar requests (JSON in, a reply envelope out), or of a wire format of its own. */
+type Handler = { rpc: RequestHandler } | { raw: RawHandler };
+
 export class QueueServer {
-  private readonly handlers = new Map<string, RequestHandler>();
+  private readonly handlers = new Map<string, Handler>();
   private readonly subscriptions: Subscription[] = [];
   private active = false;
   private drained = false;
@@ -27,7 +31,17 @@ export class QueueServer {
     private readonly spent: () => void,
   ) {}
 
+  /** Serves `op` (a subject pattern below the service's own: `ping`, `g.*.build`). */
   serve(op: string, handler: RequestHandler): void {
+    this.add(op, { rpc: handler });
+  }
+
+  /** Serves `op` with a handler that speaks its own wire format (a block backend's requests, frames). */
+  serveRaw(op: string, handler: RawHandler): void {
+    this.add(op, { raw: handler });
+  }
+
+  private add(op: string, handler: Handler): void {
     this.handlers.set(op, handler);
     if (this.active && !this.drained && !this.spec.oneShot) this.subscribe(op, handler);
   }
@@ -38,8 +52,8 @@ export class QueueServer {
    */
   async warmUp(op: string, rounds = WARM_UP_ROUNDS): Promise<void> {
     const handler = this.handlers.get(op);
-    if (handler === undefined) return;
-    const counted = this.counted(handler);
+    if (handler === undefined || !('rpc' in handler)) return;
+    const counted = this.counted(handler.rpc);
     const data = encodeMessage(null);
     const subject = subjects.rpc(this.spec.host, this.spec.id, op);
     for (let i = 0; i < rounds; i++) await answer(counted, { data, subject, reply: subject, respond: () => true });
@@ -62,9 +76,10 @@ export class QueueServer {
     const prefix = subjects.rpc(this.spec.host, this.spec.id, '');
     const dispatch: RequestHandler = async (payload, subject) => {
       try {
-        const handler = this.handlers.get(subject.slice(prefix.length));
-        if (handler === undefined) throw new UnknownOpError(subject);
-        return await handler(payload, subject);
+        const op = subject.slice(prefix.length);
+        const handler = [...this.handlers].find(([pattern, candidate]) => 'rpc' in candidate && subjectMatches(pattern, op))?.[1];
+        if (handler === undefined || !('rpc' in handler)) throw new UnknownOpError(subject);
+        return await handler.rpc(payload, subject);
       } finally {
         // The reply leaves once this settles: drain after it.
         setImmediate(this.spent);
@@ -83,15 +98,17 @@ export class QueueServer {
     await this.nc.flush();
   }
 
-  private subscribe(op: string, handler: RequestHandler): void {
-    this.subscriptions.push(serve(this.nc, subjects.rpc(this.spec.host, this.spec.id, op), this.counted(handler), { queue: this.spec.id }));
+  private subscribe(op: string, handler: Handler): void {
+    const subject = subjects.rpc(this.spec.host, this.spec.id, op);
+    const options = { queue: this.spec.id };
+    this.subscriptions.push('rpc' in handler ? serve(this.nc, subject, this.counted(handler.rpc), options) : serveRaw(this.nc, subject, this.counted(handler.raw), options));
   }
 
-  private counted(handler: RequestHandler): RequestHandler {
-    return async (payload, subject) => {
+  private counted<A extends unknown[], R>(handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
+    return async (...args) => {
       this.inFlight += 1;
       try {
-        return await handler(payload, subject);
+        return await handler(...args);
       } finally {
         this.inFlight -= 1;
         if (this.inFlight === 0) queueMicrotask(() => this.idle?.());

@@ -39,15 +39,18 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
 }
 
 async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap, 'seed'>, nc: NatsConnection, log: Logger): Promise<void> {
-  const report = (kind: StatusKind, extra: { box?: unknown } = {}) =>
+  const report = (kind: StatusKind, extra: { box?: unknown; refusal?: Record<string, unknown> } = {}) =>
     nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance, ...extra }));
   let drained = false;
   let draining: Promise<void> | undefined;
   const drain = () => {
-    draining ??= server.drain().then(() => {
-      drained = true;
-      log.info('drained');
-    });
+    draining ??= server
+      .drain()
+      .then(() => definition.drain?.(ctx))
+      .then(() => {
+        drained = true;
+        log.info('drained');
+      });
     void draining.then(() => report(StatusKind.drained));
   };
   const server = new QueueServer(nc, spec, drain);
@@ -62,10 +65,12 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
     nc,
     log,
     serve: (op, handler) => server.serve(op, handler),
-    requestService: (serviceId, op, payload) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null),
-    requestSupervisor: (op, payload) => request(nc, subjects.supervisor(spec.host, op, spec.id), payload ?? null),
+    serveRaw: (op, handler) => server.serveRaw(op, handler),
+    requestService: (serviceId, op, payload, timeoutMs) => request(nc, subjects.rpc(spec.host, serviceId, op), payload ?? null, timeoutMs),
+    requestSupervisor: (op, payload, timeoutMs) => request(nc, subjects.supervisor(spec.host, op, spec.id), payload ?? null, timeoutMs),
     reportDone: () => report(StatusKind.done),
     writeRecoveryBox: (box) => report(StatusKind.box, { box }),
+    reportRefusal: (refusal) => report(StatusKind.refusal, { refusal }),
   };
 
   let markInitialised!: () => void;

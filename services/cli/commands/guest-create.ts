@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { WORKLOAD_BLOCK_BYTES, type GuestWorkload } from '../../../shared/guest/guest-config.js';
-import { type BuiltGuest, ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { type BuiltGuest, GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
 import type { GlobalOptions } from '../global-options.js';
 import { withOperator } from '../operator-client.js';
 import { printResult, runCommand } from '../output.js';
@@ -8,7 +8,6 @@ import { guestTarget } from './guest-target.js';
 
 type Options = GlobalOptions & { guest: string; 'block-load': string | undefined; ping: string | undefined };
 
-const CREATE_TIMEOUT_MS = 60_000;
 const LOAD_REGION_BLOCKS = 256;
 const LOAD_CONCURRENCY = 4;
 const PING_INTERVAL_MS = 100;
@@ -29,7 +28,7 @@ export const guestCreateCommand: CommandModule<GlobalOptions, Options> = {
       };
       const built = await withOperator(argv, async (operator) => {
         const { toolstack } = await guestTarget(operator, argv.guest);
-        return operator.manageGuest<BuiltGuest>(toolstack, argv.guest, ToolstackOp.create, { workload: Object.keys(workload).length === 0 ? null : workload }, CREATE_TIMEOUT_MS);
+        return operator.manageGuest<BuiltGuest>(toolstack, argv.guest, ToolstackOp.create, { workload: Object.keys(workload).length === 0 ? null : workload }, GUEST_OP_TIMEOUT_MS + 5_000);
       });
       printResult(argv, built, () => `guest ${built.guest} created: domain ${built.domid}`);
     }),

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
 import type { GlobalOptions } from '../global-options.js';
 import { withOperator } from '../operator-client.js';
 import { printResult, runCommand } from '../output.js';
@@ -7,7 +7,6 @@ import { guestTarget } from './guest-target.js';
 
 type Options = GlobalOptions & { guest: string };
 
-const DESTROY_TIMEOUT_MS = 30_000;
 
 export const guestDestroyCommand: CommandModule<GlobalOptions, Options> = {
   command: 'destroy <guest>',
@@ -17,7 +16,7 @@ export const guestDestroyCommand: CommandModule<GlobalOptions, Options> = {
     runCommand(argv, async () => {
       const destroyed = await withOperator(argv, async (operator) => {
         const { toolstack } = await guestTarget(operator, argv.guest);
-        return operator.manageGuest<{ guest: string; destroyed: true }>(toolstack, argv.guest, ToolstackOp.destroy, null, DESTROY_TIMEOUT_MS);
+        return operator.manageGuest<{ guest: string; destroyed: true }>(toolstack, argv.guest, ToolstackOp.destroy, null, GUEST_OP_TIMEOUT_MS + 5_000);
       });
       printResult(argv, destroyed, () => `guest ${destroyed.guest} destroyed`);
     }),

@@ -1,0 +1,43 @@
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectAs } from '../../shared/bus/connect.js';
+import { request } from '../../shared/bus/rpc.js';
+import { subjects } from '../../shared/bus/subjects.js';
+import type { GuestWorkload } from '../../shared/guest/guest-config.js';
+import { type BuiltGuest, ToolstackOp } from '../../shared/guest/guest-ops.js';
+import type { Supervisor } from '../../services/supervisor/supervisor.js';
+
+export const MAC_A = '00:16:3e:00:00:0a';
+export const MAC_B = '00:16:3e:00:00:0b';
+
+/**
+ * The fast test host with two tenants' guests: `a` (acme) and `b` (globex), each with a 16 MiB disk
+ * and a vif, all served by the shared `blk`, `net` and `toolstack`, which never roll back by themselves.
+ */
+export function withTwoGuests(policy: Record<string, any>): void {
+  policy['tenants'] = [{ id: 'acme' }, { id: 'globex' }];
+  policy['guests'] = [
+    { id: 'a', tenant: 'acme', memory: '64MiB', disks: [{ vdev: 'xvda', size: '16MiB' }], vifs: [{ mac: MAC_A }] },
+    { id: 'b', tenant: 'globex', memory: '64MiB', disks: [{ vdev: 'xvda', size: '16MiB' }], vifs: [{ mac: MAC_B }] },
+  ];
+  for (const service of policy['services'] as Array<Record<string, any>>) {
+    if (['blk', 'net', 'toolstack'].includes(service['id'])) {
+      service['serves'] = 'all';
+      delete service['restart'];
+    }
+  }
+}
+
+/** The operator's connection to a host, as `xoar guest create` makes it. */
+export function connectOperator(supervisor: Supervisor): Promise<NatsConnection> {
+  const { url, seed } = supervisor.credentialsOf('operator');
+  return connectAs({ url, principal: 'operator', seed, name: 'test-operator' });
+}
+
+/** Creates a guest through its toolstack, as `xoar guest create` does. */
+export function createGuest(operator: NatsConnection, host: string, guest: string, workload: GuestWorkload | null = null): Promise<BuiltGuest> {
+  return request<BuiltGuest>(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.create), { workload }, 60_000);
+}
+
+export function destroyGuest(operator: NatsConnection, host: string, guest: string): Promise<unknown> {
+  return request(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.destroy), null, 30_000);
+}
