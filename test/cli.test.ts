@@ -82,6 +82,12 @@ describe('the xoar CLI against a running host', () => {
     expect(status.stdout).toMatch(/net\s+network\s+running\s+\d+\s+\d+\s+2\s+.*\s+operator (<1 ms|\d+ ms),/);
   });
 
+  it('host up refuses a standby pool of 0 as a usage error, exit 2', () => {
+    const up = xoar(stateDir, 'host', 'up', '--standbys', '0');
+    expect(up.code).toBe(2);
+    expect(up.stderr).toContain('--standbys must be a whole number from 1 to 64');
+  });
+
   it('service restart of an unknown service says which exist, exit 2', () => {
     const restart = xoar(stateDir, 'service', 'restart', 'nope');
     expect(restart.code).toBe(2);

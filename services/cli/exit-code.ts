@@ -27,6 +27,7 @@ const BY_ERROR_CODE: Record<string, ExitCode> = {
   'host-boot-failed': ExitCode.serviceFailed,
   'unknown-service': ExitCode.usage,
   'unknown-principal': ExitCode.usage,
+  'invalid-option': ExitCode.usage,
 };
 
 export function exitCodeFor(errorCode: string): ExitCode {

@@ -1,9 +1,11 @@
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Argv } from 'yargs';
+import { XoarError } from '../../shared/errors/xoar-error.js';
 import { createLogger } from '../../shared/log/logger.js';
 import { loadPolicy } from '../../shared/policy/load-policy.js';
 import { projectRoot } from '../../shared/project-root.js';
+import { DEFAULT_STANDBYS } from '../supervisor/rollback-kind.js';
 import { type BrokerChoice, Supervisor } from '../supervisor/supervisor.js';
 import { hostPaths } from '../supervisor/state-dir.js';
 import type { GlobalOptions } from './global-options.js';
@@ -16,6 +18,15 @@ export interface SupervisorCliOptions {
   natsAuthorizationFile: string | undefined;
   natsPidFile: string | undefined;
   natsLogFile: string | undefined;
+  standbys: number;
+}
+
+const MAX_STANDBYS = 64;
+
+export class InvalidOptionError extends XoarError {
+  constructor(option: string, expected: string) {
+    super('invalid-option', `${option} must be ${expected}`, { hint: `see xoar host up --help` });
+  }
 }
 
 export function defaultPolicyFile(): string {
@@ -32,6 +43,7 @@ export function withSupervisorOptions<T>(yargs: Argv<T>): Argv<T & SupervisorCli
     .option('nats-authorization-file', { type: 'string', describe: 'join mode: the file your server includes; xoar writes its users and permissions there' })
     .option('nats-pid-file', { type: 'string', describe: "join mode: your server's pid_file, so xoar can make it reload (SIGHUP)" })
     .option('nats-log-file', { type: 'string', describe: "join mode: your server's log_file, to confirm reloads and record violations" })
+    .option('standbys', { type: 'number', default: DEFAULT_STANDBYS, describe: 'warm standbys kept per make-before-break service (builder, toolstack, block, network); a per-request service answers bursts up to this many requests fast' })
     .implies('nats-url', 'nats-authorization-file')
     .implies('nats-authorization-file', 'nats-url')
     .implies('nats-pid-file', 'nats-url')
@@ -41,6 +53,7 @@ export function withSupervisorOptions<T>(yargs: Argv<T>): Argv<T & SupervisorCli
 
 /** Loads the policy and starts its host's supervisor, logging to the host's supervisor.log. */
 export async function startSupervisor(argv: GlobalOptions & SupervisorCliOptions): Promise<Supervisor> {
+  if (!Number.isInteger(argv.standbys) || argv.standbys < 1 || argv.standbys > MAX_STANDBYS) throw new InvalidOptionError('--standbys', `a whole number from 1 to ${MAX_STANDBYS}`);
   const policy = await loadPolicy(argv.policy);
   const paths = hostPaths(argv.stateDir, policy.host.name);
   mkdirSync(dirname(paths.supervisorLog), { recursive: true, mode: 0o700 });
@@ -50,6 +63,7 @@ export async function startSupervisor(argv: GlobalOptions & SupervisorCliOptions
     stateRoot: argv.stateDir,
     log,
     broker: brokerChoice(argv),
+    standbys: argv.standbys,
   });
 }
 
