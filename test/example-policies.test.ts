@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Supervisor } from '../services/supervisor/supervisor.js';
 import { loadPolicy } from '../shared/policy/load-policy.js';
-import { isDisposable } from '../shared/policy/roles.js';
+import { isDisposable, roles } from '../shared/policy/roles.js';
 import { projectRoot } from '../shared/project-root.js';
 import { eventually } from './support/test-host.js';
 
@@ -37,6 +37,10 @@ describe.each(EXAMPLES)('booting %s', (name) => {
         return Object.entries(expected).every(([id, state]) => current[id] === state) ? current : undefined;
       }, `every service VM of ${name} to settle`);
       expect(states).toEqual(expected);
+      // A service's warm standbys are as many as its policy asks for, else the host's one.
+      for (const service of policy.services.filter((candidate) => roles[candidate.role].warmStandbys)) {
+        await eventually(() => (supervisor.status().services.find((status) => status.id === service.id)?.standbys === (service.standbys ?? 1) ? true : undefined), `${service.id}'s standbys`);
+      }
     } finally {
       await supervisor.stop();
       rmSync(stateRoot, { recursive: true, force: true });

@@ -51,7 +51,7 @@ async function startClient(host: TestHost, name: string) {
     while (running) {
       const seq = ++sent;
       const answered = new Promise<void>((resolve) => waiting.set(seq, resolve));
-      nc.publish(subjects.rpc(hostName, 'net', PING), encodeMessage(null), { reply: `${inbox}.${seq}` });
+      nc.publish(subjects.rpc(hostName, 'toolstack', PING), encodeMessage(null), { reply: `${inbox}.${seq}` });
       await Promise.race([answered, sleep(LOST_AFTER_MS)]);
       waiting.delete(seq);
       await sleep(PAUSE_MS);
@@ -82,19 +82,21 @@ describe('make-before-break rollback', () => {
   it(`rolls a service back ${ROLLBACKS} times under load from ${CLIENTS} clients: no request failed or lost, each answered by exactly one instance`, { timeout: 240_000 }, async () => {
     host = await bootTestHost((policy) => {
       policy['restartBudget'] = { maxRestarts: 50, within: '60s', backoff: { initial: '10ms', max: '100ms' } };
+      // Each toolstack instance checks at start that the builder answers: a per-request builder would roll back 200 times too.
+      policy['services'].find((s: { id: string }) => s.id === 'builder').restart = 'never';
     }, { standbys: 2 });
     const supervisor = host.supervisor;
     const clients = await Promise.all(Array.from({ length: CLIENTS }, (_, i) => startClient(host as TestHost, `load${i}`)));
     const pids: number[] = [];
     const instances = new Set<number>();
     for (let i = 0; i < ROLLBACKS; i++) {
-      const before = supervisor.status().services.find((s) => s.id === 'net');
+      const before = supervisor.status().services.find((s) => s.id === 'toolstack');
       pids.push(before?.pid as number);
       instances.add(before?.instance as number);
-      const after = await supervisor.restart('net');
+      const after = await supervisor.restart('toolstack');
       expect(after.instance).toBeGreaterThan(before?.instance as number);
     }
-    const last = supervisor.status().services.find((s) => s.id === 'net');
+    const last = supervisor.status().services.find((s) => s.id === 'toolstack');
     instances.add(last?.instance as number);
     await Promise.all(clients.map((client) => client.stop()));
 
@@ -114,7 +116,7 @@ describe('make-before-break rollback', () => {
     expect(served.size).toBeGreaterThan(ROLLBACKS / 2);
     expect(pids.filter(isAlive)).toEqual([]);
 
-    const rollbacks = (await readHostAudit(host)).filter((r) => r.kind === 'rollback' && r.component === 'net');
+    const rollbacks = (await readHostAudit(host)).filter((r) => r.kind === 'rollback' && r.component === 'toolstack');
     expect(rollbacks).toHaveLength(ROLLBACKS);
     expect(rollbacks.every((r) => r.data['kind'] === 'make-before-break' && r.data['cause'] === 'operator')).toBe(true);
   });

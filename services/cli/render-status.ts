@@ -1,4 +1,5 @@
 import type { HostStatus, ServiceStatus } from '../supervisor/host-status.js';
+import { renderTable } from './render-table.js';
 
 const COLUMNS: Array<{ title: string; cell: (service: ServiceStatus) => string }> = [
   { title: 'SERVICE', cell: (s) => s.id },
@@ -15,12 +16,9 @@ const COLUMNS: Array<{ title: string; cell: (service: ServiceStatus) => string }
 /** The host and one row per service VM, as `host status` and the live view of `host up` show them. */
 export function renderStatus(status: HostStatus): string {
   const header = `host ${status.host}: ${status.state} · driver ${status.driver} (sandbox ${status.sandbox}) · broker ${status.natsUrl} · violations ${status.violations}`;
-  const rows = [COLUMNS.map((column) => column.title), ...status.services.map((service) => COLUMNS.map((column) => column.cell(service)))];
-  const widths = COLUMNS.map((_, index) => Math.max(...rows.map((row) => row[index]?.length ?? 0)));
-  const lines = rows.map((row) => row.map((cell, index) => cell.padEnd(widths[index] ?? 0)).join('  ').trimEnd());
   const failures = status.services.filter((service) => service.failure).map((service) => `  ${service.id} failed: ${service.failure}`);
   const xenstore = status.xenstore === null ? [] : [`XenStore socket: ${status.xenstore.socket} (XENSTORED_PATH for xenstore-utils)`];
-  return [header, ...xenstore, '', ...lines, ...(failures.length ? ['', ...failures] : [])].join('\n');
+  return [header, ...xenstore, '', renderTable(COLUMNS, status.services), ...(failures.length ? ['', ...failures] : [])].join('\n');
 }
 
 export function formatDuration(ms: number): string {

@@ -21,10 +21,16 @@ describe('planning a live policy change', () => {
     expect(plan).toEqual({ blocked: [], rescheduled: [{ id: 'blk-shared', restart: { kind: 'every', periodMs: 5_000 } }], permissionsChanged: [] });
   });
 
-  it('names the principals whose broker permissions a sharing change alters', () => {
-    const plan = planApply(policy, edit('toolstack', { serves: { guests: ['web'] } }), noLiveState, []);
-    expect(plan.permissionsChanged).toEqual(['toolstack']);
+  it('names the principals whose broker permissions a grant to a guest alters: the guest, and the service that answers it', () => {
+    const plan = planApply(policy, { ...policy, grants: [{ principal: 'web', service: 'toolstack' }] }, noLiveState, []);
+    expect(plan.permissionsChanged.sort()).toEqual(['toolstack', 'web']);
     expect(plan.blocked).toEqual([]);
+  });
+
+  it("blocks a change of the guests a toolstack serves: its snapshot holds them", () => {
+    expect(planApply(policy, edit('toolstack', { serves: { guests: ['web'] } }), noLiveState, []).blocked).toEqual([
+      { what: 'service toolstack', reason: 'its clean snapshot would change (guests); every rollback restores the old one' },
+    ]);
   });
 
   it('blocks a change to what a clean snapshot holds: every rollback would restore the old one', () => {

@@ -1,3 +1,4 @@
+import { roles } from '../../shared/policy/roles.js';
 import { Role } from '../../shared/policy/types.js';
 
 /**
@@ -6,7 +7,7 @@ import { Role } from '../../shared/policy/types.js';
  * XenStore-Logic and XenStore-State keep their own takeover (epoch fencing, session takeover,
  * `xs.up` resend) and are replaced; boot and pci-config are never rolled back.
  */
-export const MAKE_BEFORE_BREAK_ROLES: ReadonlySet<Role> = new Set([Role.builder, Role.toolstack, Role.block, Role.network]);
+export const MAKE_BEFORE_BREAK_ROLES: ReadonlySet<Role> = new Set(Object.values(Role).filter((role) => roles[role].warmStandbys));
 
 /** Warm standbys kept per make-before-break service, unless the supervisor is told otherwise. */
 export const DEFAULT_STANDBYS = 1;

@@ -1,14 +1,13 @@
-import { fromCallback, fromPromise } from 'xstate';
+import { fromPromise } from 'xstate';
+import { watchInstanceExit } from './watch-instance.js';
 import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../../shared/drivers/driver.js';
 import {
   type DestroyInstanceInput,
-  type InstanceReport,
   type RestoreInstanceInput,
   type StartInstanceInput,
   type SwitchInstanceInput,
   type TakeSnapshotInput,
   type TakeStandbyInput,
-  type WatchInstanceInput,
   serviceMachine,
 } from '../../shared/lifecycle/service-machine.js';
 import type { StandbyPool } from './standby-pool.js';
@@ -45,15 +44,7 @@ export function drivenServiceMachine(driver: ServiceDriver, specOf: SpecFactory,
       activateInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => io.activate(input.id, input.handle)),
       drainInstance: fromPromise<void, SwitchInstanceInput>(({ input }) => io.drain(input.id, input.handle)),
       destroyInstance: fromPromise<void, DestroyInstanceInput>(({ input }) => driver.destroy(input.handle)),
-      watchInstance: fromCallback<InstanceReport, WatchInstanceInput>(({ input, sendBack }) => {
-        let watching = true;
-        void input.handle.exited.then((exit) => {
-          if (watching) sendBack({ type: 'instance.exited', instance: input.handle.instance, ...exit });
-        });
-        return () => {
-          watching = false;
-        };
-      }),
+      watchInstance: watchInstanceExit,
     },
   });
 }

@@ -44,7 +44,7 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 
 function poolUnderTest(size = 1) {
   const driver = new RecordingDriver();
-  const pool = new StandbyPool({ driver, seedOf: () => 'seed', startTimeoutMs: 60_000, size, log: silentLogger });
+  const pool = new StandbyPool({ driver, seedOf: () => 'seed', startTimeoutMs: 60_000, sizeOf: () => size, log: silentLogger });
   return { driver, pool };
 }
 

@@ -16,8 +16,8 @@ export interface StandbyPoolOptions {
   seedOf(id: string): string;
   /** How long a standby may take from restore to `initialized`. */
   startTimeoutMs: number;
-  /** Warm standbys kept per service (at least 1). */
-  size: number;
+  /** Warm standbys kept for a service (at least 1). */
+  sizeOf(id: string): number;
   log: Logger;
 }
 
@@ -152,7 +152,7 @@ export class StandbyPool {
   private fill(id: string): void {
     const pool = this.pools.get(id);
     if (pool === undefined || this.closed || pool.failures >= MAX_FAILURES) return;
-    for (let missing = this.options.size - pool.standbys.length - pool.restoring; missing > 0; missing--) {
+    for (let missing = this.options.sizeOf(id) - pool.standbys.length - pool.restoring; missing > 0; missing--) {
       const restored = this.restoreOne(id, pool);
       this.inFlight.add(restored);
       void restored.finally(() => this.inFlight.delete(restored));

@@ -163,7 +163,10 @@ export class Supervisor {
         // Per-request rollback: each instance answers one request, then a standby takes over.
         return makesBeforeBreak(service) && service.restart.kind === 'onRequest' ? { ...spec, oneShot: true } : spec;
       };
-      const standbys = new StandbyPool({ driver, seedOf: (id) => keys.seedOf(id), startTimeoutMs: policy.watchdog.startTimeoutMs, size: Math.max(1, options.standbys ?? DEFAULT_STANDBYS), log });
+      const hostStandbys = Math.max(1, options.standbys ?? DEFAULT_STANDBYS);
+      // The policy in force decides, service by service; the host's number where it says nothing.
+      const sizeOf = (id: string) => (self?.policy ?? policy).services.find((service) => service.id === id)?.standbys ?? hostStandbys;
+      const standbys = new StandbyPool({ driver, seedOf: (id) => keys.seedOf(id), startTimeoutMs: policy.watchdog.startTimeoutMs, sizeOf, log });
       // The supervisor exists only once the host actor does; the actors reach it through this.
       let self: Supervisor | undefined;
       const io: SwitchingIo = {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fromSeed } from '@nats-io/nkeys';
 import { AuthorizationError, connect, nkeyAuthenticator } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -50,22 +51,32 @@ export class InvalidSeedError extends XoarError {
   }
 }
 
-/** Connects to the broker as `principal`, authenticated by its nkey, with its private inbox prefix. */
+/** Waits before trying again after a refusal: nats-server can refuse a connection it takes while it reloads its users. */
+const AUTH_RETRY_DELAYS_MS = [20, 50, 100, 250];
+
+/**
+ * Connects to the broker as `principal`, authenticated by its nkey, with its private inbox prefix.
+ * A refusal is tried again a few times (within half a second): one that lasts is the answer.
+ */
 export async function connectAs(options: ConnectAsOptions): Promise<NatsConnection> {
   const seed = userSeed(options.principal, options.seed);
   const inboxPrefix = subjects.inboxPrefix(options.principal);
-  try {
-    return await connect({
-      servers: options.url,
-      authenticator: nkeyAuthenticator(seed),
-      inboxPrefix,
-      name: options.name ?? options.principal,
-      reconnect: options.reconnect ?? true,
-      timeout: CONNECT_TIMEOUT_MS,
-    });
-  } catch (error) {
-    if (error instanceof AuthorizationError) throw new BrokerAuthError(options.url, options.principal, { cause: error });
-    throw new BrokerUnreachableError(options.url, { cause: error });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await connect({
+        servers: options.url,
+        authenticator: nkeyAuthenticator(seed),
+        inboxPrefix,
+        name: options.name ?? options.principal,
+        reconnect: options.reconnect ?? true,
+        timeout: CONNECT_TIMEOUT_MS,
+      });
+    } catch (error) {
+      if (!(error instanceof AuthorizationError)) throw new BrokerUnreachableError(options.url, { cause: error });
+      const retryAfterMs = AUTH_RETRY_DELAYS_MS[attempt];
+      if (retryAfterMs === undefined) throw new BrokerAuthError(options.url, options.principal, { cause: error });
+      await sleep(retryAfterMs);
+    }
   }
 }
 

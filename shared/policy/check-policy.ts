@@ -13,7 +13,7 @@ import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
 import { policyDefaults } from './policy-defaults.js';
-import { disposedWhen, isDisposable } from './roles.js';
+import { disposedWhen, isDisposable, roles } from './roles.js';
 import { Role } from './types.js';
 
 
@@ -29,6 +29,7 @@ export function checkPolicy(document: HostPolicyDocument): PolicyProblem[] {
     ...checkServiceIds(document.services),
     ...checkRoleCounts(document.services),
     ...checkRestarts(document.services),
+    ...checkStandbys(document.services),
     ...checkUses(document.services),
     ...checkDevices(document),
     ...checkLimits(document.services),
@@ -129,6 +130,15 @@ function checkRestarts(services: readonly ServiceDocument[]): PolicyProblem[] {
           message: `a "${service.role}" service is disposed of ${disposedWhen(service.role)}, so it cannot restart ${JSON.stringify(service.restart)}`,
           hint: 'remove "restart" or set it to "never"',
         }]
+      : [],
+  );
+}
+
+function checkStandbys(services: readonly ServiceDocument[]): PolicyProblem[] {
+  const warm = Object.values(Role).filter((role) => roles[role].warmStandbys);
+  return services.flatMap((service, index) =>
+    service.standbys !== undefined && !roles[service.role].warmStandbys
+      ? [{ pointer: toPointer('services', index, 'standbys'), message: `a "${service.role}" service is rolled back without warm standbys`, hint: `remove "standbys"; only ${warm.join(', ')} services keep them` }]
       : [],
   );
 }

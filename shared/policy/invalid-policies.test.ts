@@ -71,6 +71,7 @@ const INVALID: ReadonlyArray<[file: string, pointer: string, line: number, messa
   ['bad-vdev.yaml', '/guests/0/disks/0/vdev', 11, '"sda" is not a disk device name', 'xvd followed by letters'],
   ['unknown-capability.json', '/privileges/toolstack/1', 11, '"vm.destroy" is not a capability', '`vm.manage:tenant:<tenant>`'],
   ['guest-unknown-property.json', '/guests/0', 7, 'unknown property "vcpu"', 'did you mean "vcpus"?'],
+  ['standbys-on-xenstore.json', '/services/2/standbys', 7, 'a "xenstore-logic" service is rolled back without warm standbys', 'only builder, toolstack, block, network services keep them'],
 ];
 
 describe('invalid policies: tenants, guests, sharing, privileges, grants', () => {

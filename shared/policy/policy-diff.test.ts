@@ -215,13 +215,13 @@ describe('diffPolicies', () => {
     expect(diff.guests.changed).toEqual([{ id: 'db', changes: [{ path: '/guests/db/disks/xvda/backend', before: 'blk-shared', after: 'blk-globex' }] }]);
   });
 
-  it("a toolstack that stops serving a tenant loses the builder's requests about that tenant's guests, live", () => {
+  it("a toolstack that stops serving a tenant loses the builder's requests about that tenant's guests, and needs a restart (its snapshot holds them)", () => {
     const diff = diffPolicies(base, changed((policy) => (service(policy, 'toolstack').serves = { tenants: ['acme'] })));
     expect(diff.sharing.services).toEqual([{ service: 'toolstack', gained: [], lost: ['db'] }]);
     expect(diff.permissions.changed).toEqual([
       { principal: 'toolstack', added: [], removed: [{ direction: 'publish', effect: 'allow', subject: subjects.rpcForGuestAll(host, 'builder', 'db') }] },
     ]);
-    expect(diff.liveApplicable).toBe(true);
+    expect(diff.needsRestart).toEqual([{ what: '/services/toolstack/serves', reason: expect.stringContaining('the guests it manages') }]);
   });
 
   it('lists capabilities a role gains and loses, grants added and removed, and the permissions that follow, with their reasons', () => {

@@ -80,7 +80,7 @@ const SERVICE_SETTINGS = ['restart', 'limits'] as const;
 /** What changes from `old` to `next`: settings, entries, sharing, privileges and broker permissions. Pure. */
 export function diffPolicies(old: HostPolicy, next: HostPolicy): PolicyDiff {
   const host = hostChanges(old, next);
-  const services = listDiff('/services', old.services, next.services, (path, a, b) => fieldChanges(path, a, b, ['role', ...SERVICE_SETTINGS, 'devices', 'uses', 'serves']));
+  const services = listDiff('/services', old.services, next.services, (path, a, b) => fieldChanges(path, a, b, ['role', ...SERVICE_SETTINGS, 'devices', 'uses', 'serves', 'standbys']));
   const diff = {
     host,
     tenants: listDiff('/tenants', old.tenants, next.tenants, (path, a, b) => fieldChanges(path, a, b, ['isolated'])),
@@ -96,7 +96,12 @@ export function diffPolicies(old: HostPolicy, next: HostPolicy): PolicyDiff {
     },
     permissions: permissionChanges(old, next),
   };
-  const needsRestart = [...hostRestartNeeds(host), ...serviceRestartNeeds(old, next, services), ...xenstoreWriteRestartNeeds(diff.privileges.roles)];
+  const needsRestart = [
+    ...hostRestartNeeds(host),
+    ...serviceRestartNeeds(old, next, services),
+    ...xenstoreWriteRestartNeeds(diff.privileges.roles),
+    ...toolstackRestartNeeds(next, diff.sharing.services),
+  ];
   return {
     identical: isEmpty(diff) && needsRestart.length === 0,
     ...diff,
@@ -176,6 +181,15 @@ function serviceRestartNeeds(old: HostPolicy, next: HostPolicy, services: ListDi
   });
   if (moved.length > 0) needs.push({ what: '/services', reason: `service VMs are XenStore domains 1, 2, … in policy order, fixed at boot: ${moved.join('; ')}` });
   return needs;
+}
+
+/** The guests a toolstack manages are part of its clean snapshot. */
+function toolstackRestartNeeds(next: HostPolicy, sharing: PolicyDiff['sharing']['services']): RestartNeed[] {
+  return sharing.flatMap(({ service }) =>
+    next.services.some((candidate) => candidate.id === service && candidate.role === Role.toolstack)
+      ? [{ what: `/services/${service}/serves`, reason: "the toolstack's clean snapshot holds the guests it manages, and every rollback restores that snapshot" }]
+      : [],
+  );
 }
 
 /** Who may write where in XenStore is part of xenstore-logic's clean snapshot. */

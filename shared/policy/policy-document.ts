@@ -17,6 +17,7 @@ export interface ServiceDocument {
   uses?: string[];
   serves?: ServesDocument;
   limits?: { memory?: string };
+  standbys?: number;
 }
 
 export interface TenantDocument {

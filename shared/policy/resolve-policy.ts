@@ -39,6 +39,7 @@ export function resolvePolicy(document: HostPolicyDocument, file: string): HostP
       uses: service.uses ?? [],
       serves: service.serves ?? 'none',
       limits: service.limits?.memory === undefined ? {} : { memoryBytes: parseSize(service.limits.memory) },
+      ...(service.standbys === undefined ? {} : { standbys: service.standbys }),
     })),
     privileges: Object.fromEntries(Object.values(Role).map((role) => [role, document.privileges?.[role] ?? [...roles[role].defaultPrivileges]])) as HostPolicy['privileges'],
     grants: (document.grants ?? []).map((grant) => ({ ...grant })),

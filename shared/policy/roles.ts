@@ -26,6 +26,11 @@ export interface RoleSpec {
   requires: readonly CapabilityKind[];
   /** Serves guests (its `serves` says which): a device backend or a toolstack. */
   servesGuests: boolean;
+  /**
+   * Rolled back make before break, from warm standbys (plain request/response services on `rpc`
+   * subjects), rather than replaced: XenStore keeps its own takeover; boot and pci-config never roll back.
+   */
+  warmStandbys: boolean;
 }
 
 /** The role table (the paper's decomposition of dom0): the one place a role's privileges are defined. */
@@ -38,6 +43,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['vm.create'],
     requires: [],
     servesGuests: false,
+    warmStandbys: false,
   },
   [Role.pciConfig]: {
     disposal: Disposal.afterJob,
@@ -47,6 +53,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['pci.config'],
     requires: [CapabilityKind.pciConfig],
     servesGuests: false,
+    warmStandbys: false,
   },
   [Role.xenstoreState]: {
     disposal: Disposal.never,
@@ -56,6 +63,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: [],
     requires: [],
     servesGuests: false,
+    warmStandbys: false,
   },
   [Role.xenstoreLogic]: {
     disposal: Disposal.never,
@@ -65,6 +73,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['xenstore.write:/'],
     requires: [],
     servesGuests: false,
+    warmStandbys: false,
   },
   [Role.builder]: {
     disposal: Disposal.never,
@@ -74,6 +83,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['vm.create', 'grant.issue', 'xenstore.write:/local/domain'],
     requires: [CapabilityKind.vmCreate],
     servesGuests: false,
+    warmStandbys: true,
   },
   [Role.toolstack]: {
     disposal: Disposal.never,
@@ -83,6 +93,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['vm.manage:own'],
     requires: [],
     servesGuests: true,
+    warmStandbys: true,
   },
   [Role.block]: {
     disposal: Disposal.never,
@@ -92,6 +103,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['device:assigned'],
     requires: [],
     servesGuests: true,
+    warmStandbys: true,
   },
   [Role.network]: {
     disposal: Disposal.never,
@@ -101,6 +113,7 @@ export const roles: { readonly [R in Role]: RoleSpec } = {
     defaultPrivileges: ['device:assigned'],
     requires: [],
     servesGuests: true,
+    warmStandbys: true,
   },
 };
 

@@ -56,6 +56,8 @@ export interface ServicePolicy {
   uses: string[];
   serves: Serves;
   limits: ServiceLimits;
+  /** Warm standbys for its rollbacks; the host's default when absent. */
+  standbys?: number;
 }
 
 export interface TenantPolicy {

@@ -8,10 +8,11 @@ import { exposure } from '../../../shared/audit/exposure.js';
 import type { AuditRecord } from '../../../shared/audit/audit-record.js';
 import { connectAs } from '../../../shared/bus/connect.js';
 import { request } from '../../../shared/bus/rpc.js';
-import { SupervisorOp, subjects } from '../../../shared/bus/subjects.js';
-import { DeviceKind } from '../../../shared/policy/live-grants.js';
+import { subjects } from '../../../shared/bus/subjects.js';
+import type { GuestWorkload } from '../../../shared/guest/guest-config.js';
+import { type BuiltGuest, GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { ReservedPrincipal } from '../../../shared/policy/principals.js';
 import { Role } from '../../../shared/policy/types.js';
-import type { GrantRequest } from '../../supervisor/grant-table.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
 import type { GlobalOptions } from '../global-options.js';
 import { runCommand } from '../output.js';
@@ -26,13 +27,13 @@ const TIMED_ROLLBACK_WAIT_MS = 60_000;
 
 /**
  * The main job end to end, in under a minute: a host boots from its policy, the disposable
- * roles retire, the builder wires the guests' devices to their backends, drivers roll back on
- * their timers, an operator rolls one back by hand, a crash is recovered, a compromised service
+ * roles retire, the policy's guests are created through their toolstack and run verified I/O
+ * while their backends roll back on their timers, an operator rolls one back by hand, a crash is recovered, a compromised service
  * is refused by the broker, and the audit log answers the auditor's exposure question.
  */
 export const demoCommand: CommandModule<GlobalOptions, Options> = {
   command: 'demo',
-  describe: 'Run the end-to-end demo: boot, self-destruct, timed rollbacks, a crash, a refused attack, an audit query',
+  describe: 'Run the end-to-end demo: boot, self-destruct, guests created, timed rollbacks under their load, a crash, a refused attack, an audit query',
   builder: (yargs) => withSupervisorOptions(yargs),
   handler: (argv) =>
     runCommand(argv, async () => {
@@ -44,13 +45,14 @@ export const demoCommand: CommandModule<GlobalOptions, Options> = {
         await supervisor.booted;
         say('booted', `all roles booted in ${Date.now() - began} ms; boot and pci-config retired`, { status: supervisor.status() });
         if (!argv.json) process.stdout.write(`${renderStatus(supervisor.status())}\n\n`);
-        const wiredAt = new Date();
-        await wireGuests(supervisor, say);
+        const guestsCreatedAt = new Date();
+        await createGuests(supervisor, say);
         await timedRollbacks(supervisor, say);
+        guestLoads(supervisor, say);
         await operatorRollback(supervisor, say);
         await crashRecovery(supervisor, say);
         await refusedAttack(supervisor, say);
-        await auditQuery(supervisor, say, wiredAt);
+        await auditQuery(supervisor, say, guestsCreatedAt);
       } finally {
         await supervisor.stop();
       }
@@ -77,37 +79,44 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number, what: str
 }
 
 /**
- * The builder's half of creating the policy's guests: each disk and vif is wired to its backend by
- * a runtime grant, which the supervisor checks against the policy and enforces at the broker. The
- * requests go out with the builder's own credentials; one outside the policy is refused.
+ * Creates every guest of the policy as an operator does (`xoar guest create`), through the
+ * toolstack that serves it: the builder makes its domain, writes its XenStore entries, wires its
+ * disks and vifs to their backends by runtime grants, and starts it. Each runs a verified block
+ * load on its first disk and pings the next guest's MAC.
  */
-async function wireGuests(supervisor: Supervisor, say: Say): Promise<void> {
-  const builder = supervisor.policy.services.find((s) => s.role === Role.builder);
-  if (builder === undefined || supervisor.policy.guests.length === 0) return;
+async function createGuests(supervisor: Supervisor, say: Say): Promise<void> {
+  const { guests } = supervisor.policy;
+  if (guests.length === 0) return;
   const host = supervisor.policy.host.name;
-  const { url, seed } = supervisor.credentialsOf(builder.id);
-  const nc = await connectAs({ url, principal: builder.id, seed, name: 'demo-builder' });
-  const grant = (payload: GrantRequest) => request(nc, subjects.supervisor(host, SupervisorOp.grantIssue, builder.id), payload);
+  const { url, seed } = supervisor.credentialsOf(ReservedPrincipal.operator);
+  const nc = await connectAs({ url, principal: ReservedPrincipal.operator, seed, name: 'demo-operator' });
   try {
-    for (const guest of supervisor.policy.guests) {
-      const devices = [
-        ...guest.disks.map((disk) => ({ guest: guest.id, service: disk.backend, device: { kind: DeviceKind.vbd, id: disk.vdev } })),
-        ...guest.vifs.map((vif) => ({ guest: guest.id, service: vif.backend, device: { kind: DeviceKind.vif, id: vif.mac } })),
-      ];
-      for (const device of devices) await grant(device);
-      say('wired', `${builder.id} wired guest ${guest.id} (tenant ${guest.tenant}): ${devices.map((d) => `${d.device.id} → ${d.service}`).join(', ')}`, { guest: guest.id, grants: devices });
-    }
-    const guest = supervisor.policy.guests.find((candidate) => candidate.disks.length > 0);
-    const wrong = supervisor.policy.services.find((s) => s.role === Role.network);
-    if (guest?.disks[0] !== undefined && wrong !== undefined) {
-      const disk = guest.disks[0];
-      await grant({ guest: guest.id, service: wrong.id, device: { kind: DeviceKind.vbd, id: disk.vdev } }).then(
-        () => Promise.reject(new Error(`demo: a grant of ${guest.id}'s ${disk.vdev} to ${wrong.id} was accepted`)),
-        (error: Error) => say('grant-refused', `${builder.id} asked to wire ${guest.id}'s ${disk.vdev} to ${wrong.id}: refused and recorded (${error.message})`),
-      );
+    for (const [index, guest] of guests.entries()) {
+      const toolstack = supervisor.status().guests.find((status) => status.id === guest.id)?.toolstack;
+      if (toolstack === null || toolstack === undefined) continue;
+      const peer = guests[(index + 1) % guests.length]?.vifs[0]?.mac;
+      const workload: GuestWorkload = {
+        ...(guest.disks[0] === undefined ? {} : { block: { vdev: guest.disks[0].vdev, regionBlocks: 128, concurrency: 4 } }),
+        ...(peer === undefined || guest.vifs.length === 0 || peer === guest.vifs[0]?.mac ? {} : { net: { peerMac: peer, intervalMs: 50 } }),
+      };
+      const built = await request<BuiltGuest>(nc, subjects.rpcForGuest(host, toolstack, guest.id, ToolstackOp.create), { workload }, GUEST_OP_TIMEOUT_MS);
+      const wiring = [...guest.disks.map((disk) => `${disk.vdev} → ${disk.backend}`), ...guest.vifs.map((vif) => `${vif.mac} → ${vif.backend}`)].join(', ');
+      say('guest', `${toolstack} created guest ${guest.id} (tenant ${guest.tenant}) as domain ${built.domid}: ${wiring}; it runs a verified block load and pings its neighbour`, { guest: built });
     }
   } finally {
     await nc.close();
+  }
+}
+
+/** What the guests' loads saw across the rollbacks under them. */
+function guestLoads(supervisor: Supervisor, say: Say): void {
+  for (const guest of supervisor.status().guests.filter((status) => status.state === 'running')) {
+    const { block, net } = guest.workload ?? {};
+    say(
+      'guest-load',
+      `guest ${guest.id} (pid ${guest.pid}, never restarted): ${block?.writesAcked ?? 0} writes acknowledged, ${block?.readsVerified ?? 0} reads verified, ${block?.verificationFailures ?? 0} verification failures, ${block?.retries ?? 0} requests resent across backend rollbacks; ${net?.answered ?? 0}/${net?.sent ?? 0} pings answered`,
+      { guest },
+    );
   }
 }
 
@@ -198,6 +207,7 @@ function summarise(record: AuditRecord): string {
     case 'self-destruct':
       return 'retired; its broker permissions revoked';
     case 'violation':
+      if (data['reportedBy'] !== undefined) return `${String(data['reason'])} refused by ${String(data['reportedBy'])}`;
       return `${String(data['operation'] ?? data['op'])} ${String(data['subject'] ?? JSON.stringify(data['refused']))} refused`;
     case 'grant-issued':
       return `${String(data['guest'])}'s ${String((data['device'] as { id?: unknown } | undefined)?.id)} → ${String(data['service'])}`;
