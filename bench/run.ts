@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { Role } from '../shared/policy/types.js';
+import { type HostPolicy, Role } from '../shared/policy/types.js';
 import { type BenchHost, benchPolicy, startBenchHost } from './bench-host.js';
 import { GapClients, type RollbackHow, perRequestThroughput, rollbackWindows, unavailability } from './rollback-bench.js';
 import { printAuditBench } from './audit-bench.js';
+import { printGuestBench } from './guest-bench.js';
 import { type Summary, summarise } from './stats.js';
 import { printXenstoreBench } from './xenstore-bench.js';
 
@@ -20,6 +21,12 @@ const PER_REQUEST_CLIENTS = 4;
 /** One client: on two cores, more clients pinging flat out would measure their own contention. */
 const GAP_CLIENTS = 1;
 const ROLLBACK_TARGET = Role.block;
+/** Sections to run (comma-separated: rollback, per-request, guests, xenstore, audit); default all. */
+const SECTIONS = ['rollback', 'per-request', 'guests', 'xenstore', 'audit'];
+const ONLY = process.env['XOAR_BENCH_ONLY']?.split(',').map((section) => section.trim());
+const unknownSections = ONLY?.filter((section) => !SECTIONS.includes(section)) ?? [];
+if (unknownSections.length > 0) throw new Error(`XOAR_BENCH_ONLY names no section "${unknownSections.join('", "')}" (sections: ${SECTIONS.join(', ')})`);
+const runs = (section: string) => ONLY === undefined || ONLY.includes(section);
 
 /** Figures from the Xoar paper (SOSP 2011), where they exist. */
 const PAPER = {
@@ -65,8 +72,28 @@ function memoryByRole(host: BenchHost): Array<{ role: string; rssMb: number }> {
 
 async function main(): Promise<void> {
   console.log(`xoar bench — ${new Date().toISOString()} — node ${process.version}, process driver\n`);
-  const boot = await bootTimes();
+  console.log(`  ${'measure'.padEnd(46)} ${'xoar (this run)'.padEnd(34)} reference`);
   const policy = await benchPolicy();
+  if (runs('rollback')) await printRollbackBench(policy);
+  if (runs('per-request')) await printPerRequestBench(policy);
+  if (runs('guests')) {
+    progress('guests');
+    await printGuestBench();
+  }
+  if (runs('xenstore')) {
+    progress('XenStore');
+    await printXenstoreBench();
+  }
+  if (runs('audit')) {
+    progress('audit');
+    await printAuditBench();
+  }
+  progress('');
+}
+
+/** Boot time, rollback unavailability and memory. */
+async function printRollbackBench(policy: HostPolicy): Promise<void> {
+  const boot = await bootTimes();
   const target = policy.services.find((s) => s.role === ROLLBACK_TARGET);
   if (!target) throw new Error(`the bench policy has no ${ROLLBACK_TARGET} service`);
   // Baseline first, on a host that rolls back by replacement (kill and restore), as before make before break.
@@ -89,7 +116,6 @@ async function main(): Promise<void> {
     ]);
     const memory = memoryByRole(host);
     progress('');
-    console.log(`  ${'measure'.padEnd(46)} ${'xoar (this run)'.padEnd(34)} reference`);
     row('control-plane boot (policy → all running)', ms(boot), 'paper: not reported');
     console.log(`  rollback unavailability (${ROLLBACK_TARGET}): the longest gap a client pinging back to back sees`);
     row('  make before break, operator rollback', fineMs(operator as Summary), `paper: ${PAPER.restoreMs}; target p99 ≤ 1 ms`);
@@ -103,6 +129,9 @@ async function main(): Promise<void> {
   } finally {
     await host.dispose();
   }
+}
+
+async function printPerRequestBench(policy: HostPolicy): Promise<void> {
   // Per-request rollback: the builder (onRequest in the default policy) answers each request with a fresh instance.
   const perRequest = [];
   for (const pool of PER_REQUEST_POOLS) {
@@ -122,11 +151,6 @@ async function main(): Promise<void> {
   for (const { pool, perSecond, answers, instances, retries } of perRequest) {
     row(`per-request rollback (builder), pool of ${pool}`, `${perSecond.toFixed(1)} requests/s`, `${answers} answers by ${instances} instances, ${retries} retries, ${PER_REQUEST_CLIENTS} clients, ${PER_REQUEST_SECONDS} s`);
   }
-  progress('XenStore');
-  await printXenstoreBench();
-  progress('audit');
-  await printAuditBench();
-  progress('');
 }
 
 await main();

@@ -2,13 +2,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { BlockRequestOutOfBoundsError } from '../../shared/devices/block/errors.js';
 import { WORKLOAD_BLOCK_BYTES } from '../../shared/guest/guest-config.js';
+import { latencyPercentile } from '../../shared/guest/guest-report.js';
 import { writeSeqOf } from './block-pattern.js';
 import { BlockWorkload, type WorkloadDisk } from './block-workload.js';
 import { BlockRequestRefusedError } from './errors.js';
 import { until } from './testing/until.js';
 
 /** A disk in memory that answers after a turn of the event loop and checks how it is used. */
-function memoryDisk(options: { loses?: (seq: number | null) => boolean; refuseAfter?: number } = {}) {
+function memoryDisk(options: { loses?: (seq: number | null) => boolean; refuseAfter?: number; writeDelayMs?: number } = {}) {
   const blocks = new Map<number, Uint8Array>();
   const inFlight = new Set<number>();
   const seen = { requests: 0, mostInFlight: 0, overlapping: 0 };
@@ -31,6 +32,7 @@ function memoryDisk(options: { loses?: (seq: number | null) => boolean; refuseAf
     },
     async write(offset, data) {
       await enter(offset);
+      if (options.writeDelayMs !== undefined) await sleep(options.writeDelayMs);
       if (!options.loses?.(writeSeqOf(data, offset))) blocks.set(offset, data);
     },
   };
@@ -62,6 +64,18 @@ describe('BlockWorkload', () => {
     const failure = workload.snapshot().failures[0]!;
     expect(failure.expectedSeq % 2).toBe(1);
     expect(failure).toEqual({ offset: 0, expectedSeq: failure.expectedSeq, foundSeq: failure.expectedSeq - 1 });
+  });
+
+  it('counts every acknowledged write in its latency histogram, from send to ack', async () => {
+    const { disk } = memoryDisk({ writeDelayMs: 20 });
+    const workload = new BlockWorkload(disk, { regionBlocks: 8, concurrency: 2 });
+    void workload.run();
+    await until(() => workload.snapshot().writesAcked >= 5);
+    await workload.stop();
+    const { writesAcked, writeLatency } = workload.snapshot();
+    expect(writeLatency?.counts.reduce((sum, count) => sum + count, 0)).toBe(writesAcked);
+    // Every write waited at least its 20 ms; the percentile is its bucket's upper edge.
+    expect(latencyPercentile(writeLatency!, null, 1)).toBeGreaterThanOrEqual(20);
   });
 
   it('ends the whole load when the disk refuses a request for good', async () => {

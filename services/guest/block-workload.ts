@@ -1,7 +1,7 @@
 import { WORKLOAD_BLOCK_BYTES } from '../../shared/guest/guest-config.js';
 import type { BlockWorkload as BlockWorkloadConfig } from '../../shared/guest/guest-config.js';
-import { MAX_REPORTED_FAILURES } from '../../shared/guest/guest-report.js';
-import type { BlockWorkloadCounters } from '../../shared/guest/guest-report.js';
+import { MAX_REPORTED_FAILURES, emptyLatencyHistogram, recordLatency } from '../../shared/guest/guest-report.js';
+import type { BlockWorkloadCounters, LatencyHistogram } from '../../shared/guest/guest-report.js';
 import type { BlockClient } from './block-client.js';
 import { blockContent, writeSeqOf } from './block-pattern.js';
 
@@ -13,9 +13,16 @@ export type WorkloadDisk = Pick<BlockClient, 'read' | 'write' | 'retries'>;
  * block at a time, chosen at random in the region, never one another worker is using (so writes to
  * a block never overlap, and a read sees its last acknowledged write). Each write carries a new
  * sequence number; each read is checked against the last acknowledged write to its block, or zeros.
+ * Each acknowledged write's latency (send to ack, retries included) is counted in a histogram.
  */
 export class BlockWorkload {
-  private readonly counters: Omit<BlockWorkloadCounters, 'retries'> = { writesAcked: 0, readsVerified: 0, verificationFailures: 0, failures: [] };
+  private readonly counters: Omit<BlockWorkloadCounters, 'retries' | 'writeLatency'> & { writeLatency: LatencyHistogram } = {
+    writesAcked: 0,
+    readsVerified: 0,
+    verificationFailures: 0,
+    failures: [],
+    writeLatency: emptyLatencyHistogram(),
+  };
   /** The sequence of the last acknowledged write, by block offset. */
   private readonly acked = new Map<number, number>();
   private readonly busy = new Set<number>();
@@ -41,7 +48,8 @@ export class BlockWorkload {
   }
 
   snapshot(): BlockWorkloadCounters {
-    return { ...this.counters, failures: [...this.counters.failures], retries: this.disk.retries };
+    const writeLatency = { ...this.counters.writeLatency, counts: [...this.counters.writeLatency.counts] };
+    return { ...this.counters, failures: [...this.counters.failures], retries: this.disk.retries, writeLatency };
   }
 
   /** Every block written and acknowledged, with the sequence of its last write: what the disk must hold. */
@@ -68,7 +76,9 @@ export class BlockWorkload {
 
   private async write(offset: number): Promise<void> {
     const seq = ++this.lastSeq;
+    const sent = performance.now();
     await this.disk.write(offset, blockContent(offset, seq));
+    recordLatency(this.counters.writeLatency, performance.now() - sent);
     this.acked.set(offset, seq);
     this.counters.writesAcked++;
   }

@@ -39,6 +39,49 @@ export interface BlockWorkloadCounters {
   failures: VerificationFailure[];
   /** Requests sent again (timeout, no backend, ring full). */
   retries: number;
+  /** Acknowledged writes by latency (send to ack, retries included); absent from older guests. */
+  writeLatency?: LatencyHistogram;
+}
+
+/**
+ * Counts of latencies in log-scale buckets, cumulative since the workload started: subtract two
+ * reports' `counts` to get an interval's. Bucket i holds [minMs·10^(i/perDecade), minMs·10^((i+1)/perDecade));
+ * the first also holds everything faster, the last everything slower.
+ */
+export interface LatencyHistogram {
+  minMs: number;
+  perDecade: number;
+  counts: number[];
+}
+
+/** 0.1 ms to 10 s, 10 buckets a decade (each ×1.26): 50 buckets. */
+export const WRITE_LATENCY_BUCKETS = { minMs: 0.1, perDecade: 10, buckets: 50 } as const;
+
+export function emptyLatencyHistogram(): LatencyHistogram {
+  return { minMs: WRITE_LATENCY_BUCKETS.minMs, perDecade: WRITE_LATENCY_BUCKETS.perDecade, counts: new Array<number>(WRITE_LATENCY_BUCKETS.buckets).fill(0) };
+}
+
+export function recordLatency(histogram: LatencyHistogram, ms: number): void {
+  const index = Math.floor(histogram.perDecade * Math.log10(ms / histogram.minMs));
+  const clamped = Number.isFinite(index) ? Math.min(histogram.counts.length - 1, Math.max(0, index)) : 0;
+  histogram.counts[clamped] = (histogram.counts[clamped] ?? 0) + 1;
+}
+
+/**
+ * The p-th percentile (nearest rank) of the latencies `after` counted since `before` (null: since
+ * the start), as the upper edge of its bucket (so within ×1.26 above); NaN when none were counted.
+ */
+export function latencyPercentile(after: LatencyHistogram, before: LatencyHistogram | null, p: number): number {
+  const counts = after.counts.map((count, i) => count - (before?.counts[i] ?? 0));
+  const total = counts.reduce((sum, count) => sum + count, 0);
+  if (total === 0) return Number.NaN;
+  const rank = Math.min(total, Math.max(1, Math.ceil((p / 100) * total)));
+  let seen = 0;
+  for (const [i, count] of counts.entries()) {
+    seen += count;
+    if (seen >= rank) return after.minMs * 10 ** ((i + 1) / after.perDecade);
+  }
+  return Number.NaN;
 }
 
 export interface NetWorkloadCounters {
