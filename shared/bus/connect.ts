@@ -18,8 +18,8 @@ export interface ConnectAsOptions {
   reconnect?: boolean;
 }
 
-/** How long to wait for the broker to accept the connection. */
-export const CONNECT_TIMEOUT_MS = 5_000;
+/** How long to wait for the broker to accept the connection: generous, as a host that just booted starts a dozen processes on a few cores. */
+export const CONNECT_TIMEOUT_MS = 15_000;
 
 /** The broker could not be reached: nothing listens, the host is unknown, or it did not answer in time. */
 export class BrokerUnreachableError extends XoarError {

@@ -36,7 +36,10 @@ export async function bootTestHost(edit?: (policy: Record<string, any>) => void,
   const supervisor = await Supervisor.start({ policy, stateRoot, ...options });
   try {
     await supervisor.booted;
+    // Settled: every make-before-break service has its warm standby (they start just after boot).
+    await eventually(() => (supervisor.status().services.every((service) => service.standbys === null || service.standbys >= 1) ? true : undefined), 'the warm standbys');
   } catch (error) {
+    await supervisor.stop();
     rmSync(stateRoot, { recursive: true, force: true });
     throw error;
   }
