@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SizeInvalidError } from './errors.js';
-import { formatSize, parseSize } from './size.js';
+import { parseSize } from './size.js';
 
 describe('parseSize', () => {
   it.each([
@@ -24,13 +24,5 @@ describe('parseSize', () => {
   ])('refuses "%s": it %s', (text, problem) => {
     expect(() => parseSize(text)).toThrow(SizeInvalidError);
     expect(() => parseSize(text)).toThrow(`size "${text}" ${problem}`);
-  });
-});
-
-describe('formatSize', () => {
-  it('writes the largest whole unit', () => {
-    expect(formatSize(268_435_456)).toBe('256MiB');
-    expect(formatSize(1536 * 1024 * 1024)).toBe('1536MiB');
-    expect(formatSize(3)).toBe('3B');
   });
 });
