@@ -56,8 +56,9 @@ export function explainPermissions(policy: HostPolicy, live: LiveState): Map<str
     [ReservedPrincipal.operator, operatorRules(policy)],
     [ReservedPrincipal.auditor, auditorRules(policy.host.name)],
   ]);
+  const askers = askersByService(policy, live);
   for (const service of policy.services) {
-    compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service, live));
+    compiled.set(service.id, live.retired.has(service.id) ? retiredRules(service) : serviceRules(policy, service, live, askers.get(service.id) ?? new Set()));
   }
   for (const guest of policy.guests) compiled.set(guest.id, guestRules(policy, guest.id, live));
   return compiled;
@@ -117,7 +118,7 @@ function retiredRules(service: ServicePolicy): PrincipalRules {
   };
 }
 
-function serviceRules(policy: HostPolicy, service: ServicePolicy, live: LiveState): PrincipalRules {
+function serviceRules(policy: HostPolicy, service: ServicePolicy, live: LiveState, askers: ReadonlySet<string>): PrincipalRules {
   const host = policy.host.name;
   const rules = new Rules();
   rules.add(Direction.publish, Effect.allow, subjects.serviceStatus(host, service.id), 'every service reports its status and heartbeats to the supervisor');
@@ -138,21 +139,25 @@ function serviceRules(policy: HostPolicy, service: ServicePolicy, live: LiveStat
       rules.add(Direction.publish, Effect.allow, subjects.supervisor(host, op, service.id), `role ${service.role} holds ${text}`);
     }
   }
-  for (const asker of askersOf(policy, service, live)) {
+  for (const asker of askers) {
     rules.add(Direction.publish, Effect.allow, subjects.inboxAll(asker), `${service.id} answers ${asker}'s requests (a reply must get through even when a broker reload has forgotten the request)`);
   }
   denyPrivate(host, rules);
   return { rules: rules.list, allowResponses: { because: 'every service answers the requests it receives' } };
 }
 
-/** The principals that may send `service` requests, whose inboxes its replies go to. */
-function askersOf(policy: HostPolicy, service: ServicePolicy, live: LiveState): string[] {
-  const principals = [...policy.services.filter((other) => !live.retired.has(other.id)).map((other) => other.id), ...policy.guests.map((guest) => guest.id)];
-  const askers = new Set(principals.filter((principal) => serviceUses(policy, principal).some((use) => use.service.id === service.id)));
-  for (const grant of live.grants) if (grant.service === service.id) askers.add(grant.guest);
-  if (service.role === Role.toolstack) askers.add(ReservedPrincipal.operator);
-  if (service.role === Role.xenstoreLogic) for (const guest of live.guests.keys()) askers.add(guest);
-  return [...askers];
+/** For each service, the principals that may send it requests: its replies go to their inboxes. */
+function askersByService(policy: HostPolicy, live: LiveState): Map<string, Set<string>> {
+  const askers = new Map(policy.services.map((service) => [service.id, new Set<string>()]));
+  const add = (service: string, asker: string) => askers.get(service)?.add(asker);
+  const principals = [...policy.services.filter((service) => !live.retired.has(service.id)).map((service) => service.id), ...policy.guests.map((guest) => guest.id)];
+  for (const principal of principals) for (const use of serviceUses(policy, principal)) add(use.service.id, principal);
+  for (const grant of live.grants) add(grant.service, grant.guest);
+  for (const service of policy.services) {
+    if (service.role === Role.toolstack) add(service.id, ReservedPrincipal.operator);
+    if (service.role === Role.xenstoreLogic) for (const guest of live.guests.keys()) add(service.id, guest);
+  }
+  return askers;
 }
 
 /** A guest reads its own replies and reaches the services granted to it, about itself only. */
