@@ -75,8 +75,8 @@ export class GuestManager {
     return { guest, domid: entry.config.domid, pid: settled.context.handle?.pid ?? null };
   }
 
-  /** Ends the guest's process and forgets it; answers what it was. */
-  async destroy(guest: string): Promise<CreatedGuest> {
+  /** Ends the guest's process and forgets it; answers what it was, and who built it. */
+  async destroy(guest: string): Promise<CreatedGuest & { builtBy: string }> {
     const entry = this.entryOf(guest);
     const { actor } = entry;
     if (actor !== undefined) {
@@ -84,7 +84,7 @@ export class GuestManager {
       await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: START_WAIT_MS });
     }
     this.guests.delete(guest);
-    return { domid: entry.config.domid, config: entry.config };
+    return { domid: entry.config.domid, config: entry.config, builtBy: entry.builtBy };
   }
 
   async destroyAll(): Promise<void> {

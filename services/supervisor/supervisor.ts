@@ -58,8 +58,8 @@ export interface SupervisorOptions {
   clock?: Clock;
   log?: Logger;
   /**
-   * Warm standbys kept per make-before-break service (builder, toolstack, block, network);
-   * default {@link DEFAULT_STANDBYS}. The policy will carry it per service.
+   * Warm standbys kept per make-before-break service (builder, toolstack, block, network) whose
+   * policy names none (`standbys`); default {@link DEFAULT_STANDBYS}.
    */
   standbys?: number;
   /** false: every role is rolled back by replacement (kill and restore), as a baseline for benchmarks. Default true. */
@@ -403,7 +403,7 @@ export class Supervisor {
   private wire(): void {
     const host = this.policy.host.name;
     this.registry.onTransition((transition) => void this.record(transition));
-    this.broker.onViolation((violation) => void this.recordViolation(violation));
+    this.broker.onViolation((violation) => void this.recordBrokerViolation(violation));
     this.broker.onExit((exit) => {
       if (this.stopping === undefined) {
         this.log.error('the broker exited; stopping the host', { exit });
@@ -411,6 +411,7 @@ export class Supervisor {
       }
     });
     this.nc.subscribe(subjects.allServiceStatus(host), { callback: (_error, msg) => this.route(msg.subject.split('.')[3] ?? '', msg.data) });
+    this.nc.subscribe(subjects.allGuestStatus(host), { callback: (_error, msg) => this.guests.route(msg.subject.split('.')[3] ?? '', msg.data) });
 
     this.serveSupervisorOp(SupervisorOp.platformStart, async (boot) => {
       await this.audit.append(AuditKind.privileged, boot, { op: SupervisorOp.platformStart });
@@ -418,11 +419,10 @@ export class Supervisor {
       return { started: true };
     });
     this.serveSupervisorOp(SupervisorOp.grantIssue, (issuer, payload) => this.issueGrant(issuer, payload as GrantRequest));
-    this.serveSupervisorOp(SupervisorOp.vmCreate, (builder, payload) => this.createGuest(builder, payload as { guest: string; workload?: GuestWorkload | null }));
-    this.serveSupervisorOp(SupervisorOp.vmStart, (_builder, payload) => this.guests.start(String((payload as { guest?: unknown } | null)?.guest ?? '')));
-    this.serveSupervisorOp(SupervisorOp.vmDestroy, (by, payload) => this.destroyGuest(by, String((payload as { guest?: unknown } | null)?.guest ?? '')));
-    this.nc.subscribe(subjects.allGuestStatus(host), { callback: (_error, msg) => this.guests.route(msg.subject.split('.')[3] ?? '', msg.data) });
     this.serveSupervisorOp(SupervisorOp.grantRevoke, (issuer, payload) => this.revokeGrant(issuer, payload as GrantRequest));
+    this.serveSupervisorOp(SupervisorOp.vmCreate, (builder, payload) => this.createGuest(builder, stringField(payload, 'guest'), (payload as { workload?: GuestWorkload | null } | null)?.workload ?? null));
+    this.serveSupervisorOp(SupervisorOp.vmStart, (_builder, payload) => this.guests.start(stringField(payload, 'guest')));
+    this.serveSupervisorOp(SupervisorOp.vmDestroy, (by, payload) => this.destroyGuest(by, stringField(payload, 'guest')));
     this.serveSupervisorOp(SupervisorOp.pciAssign, async (pci, payload) => {
       const { devices, assignments } = payload as PciAssignment;
       for (const { bdf, service } of assignments) {
@@ -437,9 +437,9 @@ export class Supervisor {
     });
 
     serve(this.nc, subjects.control(host, ControlOp.status), () => this.status());
-    serve(this.nc, subjects.control(host, ControlOp.policyApply), (payload) => this.applyPolicy(String((payload as { file?: unknown } | null)?.file ?? ''), ReservedPrincipal.operator));
-    serve(this.nc, subjects.control(host, ControlOp.serviceRestart), (payload) => this.restart(String((payload as { id?: unknown } | null)?.id ?? '')));
-    serve(this.nc, subjects.control(host, ControlOp.serviceSnapshot), (payload) => this.snapshot(String((payload as { id?: unknown } | null)?.id ?? '')));
+    serve(this.nc, subjects.control(host, ControlOp.policyApply), (payload) => this.applyPolicy(stringField(payload, 'file'), ReservedPrincipal.operator));
+    serve(this.nc, subjects.control(host, ControlOp.serviceRestart), (payload) => this.restart(stringField(payload, 'id')));
+    serve(this.nc, subjects.control(host, ControlOp.serviceSnapshot), (payload) => this.snapshot(stringField(payload, 'id')));
     serve(this.nc, subjects.control(host, ControlOp.hostDown), async () => {
       const running = this.policy.services.filter((s) => this.registry.view(s.id) !== undefined).map((s) => s.id);
       setImmediate(() => void this.stop());
@@ -514,12 +514,14 @@ export class Supervisor {
     await this.audit.append(AuditKind.selfDestruct, id, { revoked: { publish: before?.publish.allow ?? [], subscribe: before?.subscribe.allow ?? [] } });
   }
 
-  private async recordViolation(violation: PrincipalViolation): Promise<void> {
-    this.violationCount += 1;
+  private async recordBrokerViolation(violation: PrincipalViolation): Promise<void> {
     this.log.warn('broker refused a principal', { ...violation });
-    await this.audit
-      .append(AuditKind.violation, violation.principal ?? 'unknown', { operation: violation.operation, subject: violation.subject, nkey: violation.nkey })
-      .catch((error) => this.log.error('could not record a violation', { error: describeError(error) }));
+    await this.recordViolation(violation.principal ?? 'unknown', { operation: violation.operation, subject: violation.subject, nkey: violation.nkey });
+  }
+
+  private async recordViolation(offender: string, data: Record<string, unknown>): Promise<void> {
+    this.violationCount += 1;
+    await this.audit.append(AuditKind.violation, offender, data).catch((error) => this.log.error('could not record a violation', { error: describeError(error) }));
   }
 
   /** Serves a privileged operation; the subject's last token names the sender, which the broker lets use its own name only. */
@@ -559,8 +561,8 @@ export class Supervisor {
   }
 
   /** `vm.create` from the builder: a domain for a policy guest, and the dependency edges it opens. */
-  private async createGuest(builder: string, request: { guest: string; workload?: GuestWorkload | null }): Promise<CreatedGuest> {
-    const created = this.guests.create(builder, String(request.guest), request.workload ?? null);
+  private async createGuest(builder: string, guest: string, workload: GuestWorkload | null): Promise<CreatedGuest> {
+    const created = this.guests.create(builder, guest, workload);
     await this.reloadPermissions();
     await this.audit.append(AuditKind.privileged, builder, { op: SupervisorOp.vmCreate, guest: created.config.id, domid: created.domid });
     for (const edge of this.guestDependencies(created.config.id, builder)) await this.audit.appendDependency({ ...edge, edge: DependencyChange.start });
@@ -569,8 +571,7 @@ export class Supervisor {
 
   /** `vm.destroy`: the guest's process ends, its grants are revoked, its dependency edges close. */
   private async destroyGuest(by: string, guest: string): Promise<CreatedGuest> {
-    const builtBy = this.guests.status().find((status) => status.id === guest)?.builtBy ?? by;
-    const destroyed = await this.guests.destroy(guest);
+    const { builtBy, ...destroyed } = await this.guests.destroy(guest);
     const revoked = this.grants.revokeGuest(guest);
     await this.reloadPermissions();
     for (const grant of revoked) await this.recordRevocation(by, grant, `guest ${guest} destroyed`);
@@ -587,9 +588,9 @@ export class Supervisor {
 
   /** A service refused something a guest it serves did (a spoofed frame): recorded against the guest, as the service reported it. */
   private async recordRefusal(reportedBy: string, refusal: Record<string, unknown>): Promise<void> {
-    this.violationCount += 1;
     const offender = typeof refusal['guest'] === 'string' ? refusal['guest'] : reportedBy;
-    await this.audit.append(AuditKind.violation, offender, { reportedBy, ...refusal }).catch((error) => this.log.error('could not record a refusal', { error: describeError(error) }));
+    this.log.warn('a service refused a guest', { reportedBy, ...refusal });
+    await this.recordViolation(offender, { reportedBy, ...refusal });
   }
 
   private async recordRevocation(revoker: string, grant: LiveGrant, reason: string): Promise<void> {
@@ -616,6 +617,11 @@ export class Supervisor {
       failure: context?.failure ?? null,
     };
   }
+}
+
+/** A string field of a request's payload; empty when it has none (the handler then names what is missing). */
+function stringField(payload: unknown, name: string): string {
+  return String((payload as Record<string, unknown> | null)?.[name] ?? '');
 }
 
 function serviceOf(policy: HostPolicy, id: string): ServicePolicy {
