@@ -2,13 +2,13 @@ import { join } from 'node:path';
 import { fromPromise } from 'xstate';
 import { BlockRing } from '../../shared/devices/block/block-ring.js';
 import { blockFailure, type BlockReply, type BlockRequest } from '../../shared/devices/block/block-wire.js';
-import { DiskImage } from '../../shared/devices/block/disk-image.js';
+import { DiskImage, SECTOR_SIZE } from '../../shared/devices/block/disk-image.js';
 import { serveBlockRequest } from '../../shared/devices/block/serve-block-request.js';
 import { XoarError } from '../../shared/errors/xoar-error.js';
 import { backendDeviceMachine, type DeviceAtBackend } from '../../shared/xenbus/backend-device-machine.js';
 import { backendMachine } from '../../shared/xenbus/backend-machine.js';
 import { DeviceNode } from '../../shared/xenbus/device-paths.js';
-import { SECTOR_SIZE } from '../../shared/devices/block/disk-image.js';
+import { deviceKey, deviceOfKey, type GuestDevice, guestDeviceAt } from '../../shared/xenbus/guest-device.js';
 
 /** Requests in flight per disk: a front-end that sends more is told to back off. */
 export const RING_DEPTH = 32;
@@ -47,7 +47,7 @@ export class BlockDisks {
   ) {}
 
   table(): OpenDevice[] {
-    return [...this.open.keys()].map((key) => ({ guest: key.slice(0, key.lastIndexOf('/')), device: key.slice(key.lastIndexOf('/') + 1) }));
+    return [...this.open.keys()].map(deviceOfKey).map(({ guest, devid }) => ({ guest, device: devid }));
   }
 
   async closeAll(): Promise<void> {
@@ -70,15 +70,16 @@ export class BlockDisks {
     });
   }
 
-  async serve(guest: string, devid: string, request: BlockRequest): Promise<BlockReply> {
-    const disk = this.open.get(keyOf(guest, devid));
-    if (disk === undefined) return blockFailure(request.id, new DiskNotConnectedError(guest, devid));
+  async serve(device: GuestDevice, request: BlockRequest): Promise<BlockReply> {
+    const disk = this.open.get(deviceKey(device));
+    if (disk === undefined) return blockFailure(request.id, new DiskNotConnectedError(device.guest, device.devid));
     return serveBlockRequest(disk.image, disk.ring, request);
   }
 
-  private async openDisk({ dir, nodes }: DeviceAtBackend): Promise<Record<string, string>> {
-    const key = keyOf(nodes[DeviceNode.guestName] ?? '', devidOf(dir));
-    const image = await DiskImage.open(join(this.imageDir, `${nodes[DeviceNode.guestName]}.${nodes[DeviceNode.params]}.img`), Number(nodes[DeviceNode.size]));
+  private async openDisk(at: DeviceAtBackend): Promise<Record<string, string>> {
+    const device = guestDeviceAt(at);
+    const key = deviceKey(device);
+    const image = await DiskImage.open(join(this.imageDir, `${device.guest}.${at.nodes[DeviceNode.params]}.img`), Number(at.nodes[DeviceNode.size]));
     await this.open.get(key)?.image.close();
     this.open.set(key, { image, ring: new BlockRing(RING_DEPTH) });
     this.changed(this.table());
@@ -91,19 +92,11 @@ export class BlockDisks {
     };
   }
 
-  private async closeDisk({ dir, nodes }: DeviceAtBackend): Promise<void> {
-    const key = keyOf(nodes[DeviceNode.guestName] ?? '', devidOf(dir));
+  private async closeDisk(at: DeviceAtBackend): Promise<void> {
+    const key = deviceKey(guestDeviceAt(at));
     const disk = this.open.get(key);
     this.open.delete(key);
     this.changed(this.table());
     await disk?.image.close();
   }
-}
-
-function keyOf(guest: string, devid: string): string {
-  return `${guest}/${devid}`;
-}
-
-function devidOf(dir: string): string {
-  return dir.slice(dir.lastIndexOf('/') + 1);
 }

@@ -1,5 +1,5 @@
 import { createActor, type Actor } from 'xstate';
-import { guestOfRequest } from '../../shared/bus/subjects.js';
+import { deviceOfRequest } from '../../shared/bus/subjects.js';
 import { decodeBlockRequest, encodeBlockReply, blockFailure } from '../../shared/devices/block/block-wire.js';
 import { XoarError } from '../../shared/errors/xoar-error.js';
 import { DeviceKind } from '../../shared/policy/live-grants.js';
@@ -59,5 +59,5 @@ async function serveGuest(ctx: ServiceContext, disks: BlockDisks, data: Uint8Arr
     ctx.log.warn('a malformed block request', { subject });
     return encodeBlockReply(blockFailure('', error instanceof XoarError ? error : new XoarError('block-malformed', String(error))));
   }
-  return encodeBlockReply(await disks.serve(guestOfRequest(subject), subject.slice(subject.lastIndexOf('.') + 1), request));
+  return encodeBlockReply(await disks.serve(deviceOfRequest(subject), request));
 }

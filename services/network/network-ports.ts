@@ -6,16 +6,11 @@ import { rateOf } from '../../shared/devices/network/token-bucket.js';
 import { backendDeviceMachine, type DeviceAtBackend } from '../../shared/xenbus/backend-device-machine.js';
 import { backendMachine } from '../../shared/xenbus/backend-machine.js';
 import { DeviceNode } from '../../shared/xenbus/device-paths.js';
-
-/** Where a frame goes: one vif of one guest. */
-export interface VifAddress {
-  guest: string;
-  devid: string;
-}
+import { deviceKey, deviceOfKey, type GuestDevice, guestDeviceAt } from '../../shared/xenbus/guest-device.js';
 
 export interface NetworkPortsOptions {
   clock: Pick<Clock, 'now'>;
-  deliver(to: VifAddress, frame: Uint8Array): void;
+  deliver(to: GuestDevice, frame: Uint8Array): void;
   refused(refusal: Refusal): void;
 }
 
@@ -38,45 +33,33 @@ export class NetworkPorts {
         device: backendDeviceMachine.provide({
           actors: {
             openDevice: fromPromise<Record<string, string>, DeviceAtBackend>(async ({ input }) => this.connect(input)),
-            closeDevice: fromPromise<void, DeviceAtBackend>(async ({ input }) => this.switch.removePort(portOf(input))),
+            closeDevice: fromPromise<void, DeviceAtBackend>(async ({ input }) => this.switch.removePort(deviceKey(guestDeviceAt(input)))),
           },
         }),
       },
     });
   }
 
-  send(from: VifAddress, bytes: Uint8Array): void {
-    const decision = this.switch.send(portId(from), bytes);
+  send(from: GuestDevice, bytes: Uint8Array): void {
+    const decision = this.switch.send(deviceKey(from), bytes);
     if (decision.action === 'refuse') {
       this.options.refused(decision.refusal);
       return;
     }
-    for (const port of decision.to) this.options.deliver(addressOf(port), decision.frame);
+    for (const port of decision.to) this.options.deliver(deviceOfKey(port), decision.frame);
   }
 
   private connect(device: DeviceAtBackend): Record<string, string> {
     const rate = device.nodes[DeviceNode.rate];
-    const port = portOf(device);
+    const vif = guestDeviceAt(device);
+    const port = deviceKey(vif);
     this.switch.removePort(port);
     this.switch.addPort({
       id: port,
-      guest: device.nodes[DeviceNode.guestName] ?? '',
+      guest: vif.guest,
       mac: device.nodes[DeviceNode.mac] ?? '',
       ...(rate === undefined ? {} : { rate: rateOf(Number(rate)) }),
     });
     return {};
   }
-}
-
-function portOf({ dir, nodes }: DeviceAtBackend): string {
-  return portId({ guest: nodes[DeviceNode.guestName] ?? '', devid: dir.slice(dir.lastIndexOf('/') + 1) });
-}
-
-function portId(address: VifAddress): string {
-  return `${address.guest}/${address.devid}`;
-}
-
-function addressOf(port: string): VifAddress {
-  const slash = port.lastIndexOf('/');
-  return { guest: port.slice(0, slash), devid: port.slice(slash + 1) };
 }

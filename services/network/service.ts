@@ -1,5 +1,5 @@
 import { createActor, type Actor } from 'xstate';
-import { guestOfRequest, subjects } from '../../shared/bus/subjects.js';
+import { deviceOfRequest, subjects } from '../../shared/bus/subjects.js';
 import { systemClock } from '../../shared/clock.js';
 import { RefusalReason } from '../../shared/devices/network/switch-decision.js';
 import { DeviceKind } from '../../shared/policy/live-grants.js';
@@ -37,7 +37,7 @@ export const networkService: ServiceDefinition = {
     const machine = createActor(ports.machine(), { input: { xenbus, domid, kind: DeviceKind.vif } });
     running = { machine };
     ctx.serveRaw(GUEST_FRAMES, (frame, subject) => {
-      ports.send({ guest: guestOfRequest(subject), devid: subject.slice(subject.lastIndexOf('.') + 1) }, frame);
+      ports.send(deviceOfRequest(subject), frame);
       return undefined;
     });
     machine.start();

@@ -79,6 +79,11 @@ export function guestOfRequest(subject: string): string {
   return tokens[5];
 }
 
+/** The guest and device a device request is about (`rpcForGuest(host, backend, guest, '<kind>.<devid>')`). */
+export function deviceOfRequest(subject: string): { guest: string; devid: string } {
+  return { guest: guestOfRequest(subject), devid: subject.slice(subject.lastIndexOf('.') + 1) };
+}
+
 /** The operation every service VM answers with who it is: the liveness probe of clients and benchmarks. */
 export const PING = 'ping';
 
