@@ -56,33 +56,36 @@ function replyOf<T>(subject: string, data: Uint8Array): T {
   return reply.result;
 }
 
+export interface ServeOptions {
+  /** Serve as one member of this queue group: each request reaches one member. */
+  queue?: string;
+  /** Stop after this many: the broker stops delivering (the unsubscribe travels with the subscribe). */
+  max?: number;
+}
+
 /** Answers every request on `subject` (the first `max`, if given) with the handler's result or its error. */
-export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: { queue?: string; max?: number } = {}): Subscription {
-  return nc.subscribe(subject, {
-    ...(options.queue === undefined ? {} : { queue: options.queue }),
-    // The broker stops delivering after `max` messages (the unsubscribe travels with the subscribe).
-    ...(options.max === undefined ? {} : { max: options.max }),
-    callback: (error, msg) => {
-      if (error) return;
-      void answer(handler, msg);
-    },
-  });
+export function serve(nc: NatsConnection, subject: string, handler: RequestHandler, options: ServeOptions = {}): Subscription {
+  return subscribeEach(nc, subject, options, (msg) => answer(handler, msg));
 }
 
 /** Answers a message with bytes of the handler's own format (block requests, frames), or not at all. */
 export type RawHandler = (data: Uint8Array, subject: string) => Promise<Uint8Array | undefined> | Uint8Array | undefined;
 
 /** `serve` for handlers that speak their own wire format: the reply (if any) is what the handler returns. */
-export function serveRaw(nc: NatsConnection, subject: string, handler: RawHandler, options: { queue?: string; max?: number } = {}): Subscription {
+export function serveRaw(nc: NatsConnection, subject: string, handler: RawHandler, options: ServeOptions = {}): Subscription {
+  return subscribeEach(nc, subject, options, async (msg) => {
+    const reply = await handler(msg.data, msg.subject);
+    if (msg.reply && reply !== undefined) msg.respond(reply);
+  });
+}
+
+function subscribeEach(nc: NatsConnection, subject: string, options: ServeOptions, onMessage: (msg: Msg) => Promise<void>): Subscription {
   return nc.subscribe(subject, {
     ...(options.queue === undefined ? {} : { queue: options.queue }),
     ...(options.max === undefined ? {} : { max: options.max }),
     callback: (error, msg) => {
       if (error) return;
-      void (async () => {
-        const reply = await handler(msg.data, msg.subject);
-        if (msg.reply && reply !== undefined) msg.respond(reply);
-      })();
+      void onMessage(msg);
     },
   });
 }
