@@ -4,8 +4,9 @@ import { connectAs } from '../../shared/bus/connect.js';
 import { serviceDomid } from '../../shared/policy/domids.js';
 import { XenstoreBusClient } from '../../shared/xenstore/bus-client.js';
 import { connectSocketChannel } from '../../shared/xenstore/socket-channel.js';
-import { XenstoreClient, XenstoreRequestError } from '../../shared/xenstore/xenstore-client.js';
+import { XenstoreClient } from '../../shared/xenstore/xenstore-client.js';
 import { bootTestHost, type TestHost } from '../support/test-host.js';
+import { errnoOf } from './support/errno-of.js';
 
 const GUEST = 42;
 
@@ -31,16 +32,6 @@ async function asDomainOf(id: string): Promise<XenstoreClient> {
   const client = new XenstoreClient(await XenstoreBusClient.open({ nc, host: host.supervisor.policy.host.name, domid, giveUpAfterMs: 5_000 }));
   clients.push(client);
   return client;
-}
-
-async function errnoOf(request: Promise<unknown>): Promise<string> {
-  try {
-    await request;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof XenstoreRequestError) return error.errno;
-    throw error;
-  }
 }
 
 describe("xenstore.write:/local/domain on a host: the builder's domain writes guests' entries", () => {

@@ -5,9 +5,10 @@ import { subjects } from '../../shared/bus/subjects.js';
 import { serviceDomid } from '../../shared/policy/domids.js';
 import { XenstoreBusClient } from '../../shared/xenstore/bus-client.js';
 import { connectSocketChannel } from '../../shared/xenstore/socket-channel.js';
-import { XenstoreClient, XenstoreRequestError } from '../../shared/xenstore/xenstore-client.js';
+import { XenstoreClient } from '../../shared/xenstore/xenstore-client.js';
 import { bootTestHost, eventually, readHostAudit, type TestHost } from '../support/test-host.js';
 import { run } from './support/served-xenstore.js';
+import { errnoOf } from './support/errno-of.js';
 
 let host: TestHost;
 let socket: string;
@@ -39,16 +40,6 @@ async function rollBack(id: string, how: 'operator' | 'kill'): Promise<void> {
     const now = serviceOf(id);
     return now.state === 'running' && now.instance > before.instance ? now : undefined;
   }, `${id} running again after a rollback`);
-}
-
-async function errnoOf(request: Promise<unknown>): Promise<string> {
-  try {
-    await request;
-    return 'OK';
-  } catch (error) {
-    if (error instanceof XenstoreRequestError) return error.errno;
-    throw error;
-  }
 }
 
 describe('XenStore on a host: Logic and State as service VMs', () => {
