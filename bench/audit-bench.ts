@@ -10,6 +10,7 @@ import { verifyChain } from '../shared/audit/verify-chain.js';
 import { createPrincipalKey } from '../shared/broker/credentials.js';
 import { startNatsServer } from '../shared/broker/nats-server.js';
 import { connectAs } from '../shared/bus/connect.js';
+import { REQUEST_REPORT_MS } from '../shared/service/request-ledger.js';
 import { type Summary, summarise } from './stats.js';
 
 /**
@@ -117,7 +118,8 @@ function syntheticLog(count: number, workload: Workload, chained: boolean): { re
     const dice = next();
     if (dice < 0.6) {
       const [from, to] = pick(REQUESTS);
-      push(Kind.request, to, { from, to, op: 'call' });
+      // Services report what they accepted once a second: requests over the last second.
+      push(Kind.request, to, { from, to, first: new Date(now - REQUEST_REPORT_MS).toISOString(), last: new Date(now).toISOString(), count: 10 });
     } else if (dice < 0.9) {
       const service = pick(ROLLED_BACK);
       push(Kind.lifecycle, service, { from: 'running', to: 'rollingBack' });

@@ -41,6 +41,18 @@ describe('guests end to end', () => {
     expect(host.supervisor.status().grants.map((g) => `${g.guest}:${g.device.kind}->${g.service}`).sort()).toEqual(['a:vbd->blk', 'a:vif->net', 'b:vbd->blk', 'b:vif->net']);
   });
 
+  it('records which service accepted requests from whom: the operator to the toolstack, the toolstack to the builder, each guest to its backends', async () => {
+    const accepted = await eventually(async () => {
+      const pairs = new Set((await readHostAudit(host)).filter((r) => r.kind === 'request').map((r) => `${String(r.data['from'])}->${r.component}`));
+      const expected = ['operator->toolstack', 'toolstack->builder', 'a->blk', 'b->blk', 'a->net', 'b->net'];
+      return expected.every((pair) => pairs.has(pair)) ? pairs : undefined;
+    }, 'request records for the guests and their creation');
+    expect(accepted.has('a->toolstack')).toBe(false);
+    const blkFromA = (await readHostAudit(host)).filter((r) => r.kind === 'request' && r.component === 'blk' && r.data['from'] === 'a');
+    for (const { data } of blkFromA) expect(Date.parse(String(data['first']))).toBeLessThanOrEqual(Date.parse(String(data['last'])));
+    expect(blkFromA.reduce((sum, { data }) => sum + Number(data['count']), 0)).toBeGreaterThan(1);
+  });
+
   it("refuses guest a reading b's disk (at the broker) and sending as b's MAC (at the switch), and records both against a", async () => {
     const name = host.supervisor.policy.host.name;
     const { url, seed } = host.supervisor.credentialsOf('a');

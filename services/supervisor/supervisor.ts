@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
+import { acceptedRequests } from './accepted-requests.js';
 import { AuditKind, DependencyChange, type DependencyEdge, DependencyVia } from '../../shared/audit/audit-record.js';
 import type { GuestWorkload } from '../../shared/guest/guest-config.js';
 import type { CreatedGuest } from '../../shared/guest/guest-ops.js';
@@ -461,6 +462,10 @@ export class Supervisor {
     }
     if (report.kind === StatusKind.refusal) {
       void this.recordRefusal(id, report.refusal ?? {});
+      return;
+    }
+    if (report.kind === StatusKind.requests) {
+      for (const accepted of acceptedRequests(id, report, Date.now())) void this.audit.appendRequest(accepted).catch((error) => this.log.error('could not record requests', { service: id, error: describeError(error) }));
       return;
     }
     if (this.standbys.report(id, report.instance, report.kind)) return;

@@ -29,18 +29,27 @@ export interface DependencyInterval {
   toIso: string | null;
 }
 
-/** The requests one principal sent that others accepted: times (sorted) and who accepted each. */
+/**
+ * The requests one principal sent that others accepted, as reported: per report the time of the
+ * first request (sorted), of the last, and who accepted them; `longest` is the widest report
+ * (last − first), so that a search by time knows how far back a report may still reach.
+ */
 export interface RequestSeries {
   at: number[];
+  last: number[];
   to: string[];
+  longest: number;
 }
 
 /** Lifecycle states in which a service VM's instance no longer exists. */
 const INSTANCE_GONE = new Set(['destroyed', 'stopped', 'failed']);
 
+/** The checkpoint format; a checkpoint of another format is rebuilt from the log. */
+export const INDEX_FORMAT = 2;
+
 /** Serialised form of an {@link AuditIndex}: what a checkpoint file holds. */
 export interface AuditIndexJson {
-  v: 1;
+  v: typeof INDEX_FORMAT;
   head: { seq: number; n: number; hash: string } | null;
   services: Array<[string, ServiceFacts]>;
   instanceEnds: Array<[string, InstanceEnd[]]>;
@@ -79,7 +88,7 @@ export class AuditIndex {
         this.addDependency(record.data as unknown as DependencyEdge, at, record.at);
         break;
       case AuditKind.request:
-        this.addRequest(record.data as unknown as RequestAccepted, at);
+        this.addRequest(record.data as unknown as RequestAccepted);
         break;
     }
     this.last = record;
@@ -93,7 +102,7 @@ export class AuditIndex {
 
   toJSON(): AuditIndexJson {
     return {
-      v: 1,
+      v: INDEX_FORMAT,
       head: this.head,
       services: [...this.services],
       instanceEnds: [...this.instanceEnds],
@@ -135,12 +144,17 @@ export class AuditIndex {
     }
   }
 
-  private addRequest(request: RequestAccepted, at: number): void {
+  private addRequest(request: RequestAccepted): void {
+    const first = Date.parse(request.first);
+    const last = Date.parse(request.last);
+    if (Number.isNaN(first) || Number.isNaN(last) || last < first) return;
     let series = this.requests.get(request.from);
-    if (series === undefined) this.requests.set(request.from, (series = { at: [], to: [] }));
-    const position = firstAfter(series.at, at, (t) => t);
-    series.at.splice(position, 0, at);
+    if (series === undefined) this.requests.set(request.from, (series = { at: [], last: [], to: [], longest: 0 }));
+    const position = firstAfter(series.at, first, (t) => t);
+    series.at.splice(position, 0, first);
+    series.last.splice(position, 0, last);
     series.to.splice(position, 0, request.to);
+    series.longest = Math.max(series.longest, last - first);
   }
 }
 

@@ -56,12 +56,13 @@ describe('the audit log', () => {
     const log = await AuditLog.open(nc, 'helpers');
     await log.appendDependency({ guest: 'g1', service: 'blk', via: 'device', edge: 'start' });
     await log.appendSnapshot('blk', { instance: 1, digest: 'sha256:ab' });
-    await log.appendRequest({ from: 'toolstack', to: 'builder', op: 'build' });
+    const accepted = { from: 'toolstack', to: 'builder', first: '2025-01-01T00:00:00.000Z', last: '2025-01-01T00:00:00.800Z', count: 3 };
+    await log.appendRequest(accepted);
     const records = await readAudit(nc, 'helpers');
     expect(records.map((r) => [r.n, r.kind, r.component, r.data])).toEqual([
       [1, 'dependency', 'g1', { guest: 'g1', service: 'blk', via: 'device', edge: 'start' }],
       [2, 'snapshot', 'blk', { instance: 1, digest: 'sha256:ab' }],
-      [3, 'request', 'builder', { from: 'toolstack', to: 'builder', op: 'build' }],
+      [3, 'request', 'builder', accepted],
     ]);
     expect(records[0]?.prev).toBe(GENESIS_HASH);
     expect(records[2]?.prev).toBe(recordHash(records[1] as AuditRecord));

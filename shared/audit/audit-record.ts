@@ -92,11 +92,17 @@ export interface RecoveryBoxRejected {
   problems: string[];
 }
 
-/** `data` of a `request` record; its `component` is `to`, the service that accepted the request. */
+/**
+ * `data` of a `request` record; its `component` is `to`, the service that accepted the requests.
+ * Services report the requests they accept once a second, per sender: `count` requests from
+ * `from`, the first at `first` and the last at `last` (ISO 8601; `first` ≤ `last`).
+ */
 export interface RequestAccepted {
   from: string;
   to: string;
-  op?: string;
+  first: string;
+  last: string;
+  count: number;
 }
 
 /** One service VM in a `host` record's `services`: what the exposure query needs to know of it. */

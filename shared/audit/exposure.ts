@@ -127,19 +127,28 @@ function compromiseWindow(index: AuditIndex, component: string, from: Instant, h
   return { from, to: { ms: end.at, iso: end.iso }, open: false, because: [...because, `${component} was ${end.how} at ${end.iso}: what was planted in it is gone`] };
 }
 
-/** The first request each service accepted from `component` in its window, and again after each of that service's own windows ends. */
+/**
+ * The first request each service accepted from `component` in its window, and again after each
+ * of that service's own windows ends. A report covers its requests from its first to its last:
+ * one that overlaps the window counts from the window's start (or its first request, if later),
+ * as nothing says when between the two the requests came.
+ */
 function requestsAccepted(index: AuditIndex, component: string, window: Window, horizon: Instant): Array<{ component: string; at: Instant; because: string[] }> {
   const series = index.requests.get(component);
   if (series === undefined) return [];
   const found: Array<{ component: string; at: Instant; because: string[] }> = [];
   const compromisedUntil = new Map<string, number>();
-  for (let i = firstAtOrAfter(series.at, window.from.ms, (t) => t); i < series.at.length; i++) {
-    const ms = series.at[i] as number;
-    if (ms >= window.to.ms) break;
+  for (let i = firstAtOrAfter(series.at, window.from.ms - series.longest, (t) => t); i < series.at.length; i++) {
+    const first = series.at[i] as number;
+    if (first >= window.to.ms) break;
+    const last = series.last[i] as number;
+    if (last < window.from.ms) continue;
     const to = series.to[i] as string;
+    const ms = Math.max(first, window.from.ms);
     if (ms < (compromisedUntil.get(to) ?? -Infinity)) continue;
     const at = instant(ms);
-    const because = [...window.because, `${to} accepted a request from ${component} at ${at.iso}`];
+    const accepted = first === last ? `a request from ${component} at ${at.iso}` : `requests from ${component} from ${instant(first).iso} to ${instant(last).iso}`;
+    const because = [...window.because, `${to} accepted ${accepted}`];
     found.push({ component: to, at, because });
     const reached = compromiseWindow(index, to, at, horizon, because);
     compromisedUntil.set(to, reached.open ? Infinity : reached.to.ms);

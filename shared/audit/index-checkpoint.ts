@@ -1,7 +1,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { XoarError, describeError } from '../errors/xoar-error.js';
-import { AuditIndex, type AuditIndexJson } from './audit-index.js';
+import { AuditIndex, type AuditIndexJson, INDEX_FORMAT } from './audit-index.js';
 import type { AuditRecord } from './audit-record.js';
 import { recordHash } from './record-hash.js';
 import { readAudit } from './read-audit.js';
@@ -61,7 +61,7 @@ function readCheckpoint(file: string): { index: AuditIndex; why?: never } | { in
   }
   try {
     const json = JSON.parse(text) as AuditIndexJson;
-    if (json.v !== 1) return { why: Rebuilt.checkpointUnreadable };
+    if (json.v !== INDEX_FORMAT) return { why: Rebuilt.checkpointUnreadable };
     return { index: AuditIndex.fromJSON(json) };
   } catch {
     return { why: Rebuilt.checkpointUnreadable };

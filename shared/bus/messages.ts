@@ -18,6 +18,8 @@ export const StatusKind = {
   box: 'box',
   /** The instance refused something a principal it serves did (a spoofed frame): `refusal` says what. */
   refusal: 'refusal',
+  /** The requests the instance accepted since its last such report, per sender: `requests`. */
+  requests: 'requests',
 } as const;
 export type StatusKind = (typeof StatusKind)[keyof typeof StatusKind];
 
@@ -30,6 +32,8 @@ export interface StatusReport {
   box?: unknown;
   /** With `refusal`: what was refused, naming the `guest` it came from (as the instance saw it). */
   refusal?: Record<string, unknown>;
+  /** With `requests`: per sender, how many requests and the times (ms) of the first and the last. */
+  requests?: Array<{ from: string; first: number; last: number; count: number }>;
 }
 
 export const ControlKind = {

@@ -61,6 +61,8 @@ export interface ServeOptions {
   queue?: string;
   /** Stop after this many: the broker stops delivering (the unsubscribe travels with the subscribe). */
   max?: number;
+  /** Called with each message as it arrives, before it is handled. */
+  onAccept?: (msg: Msg) => void;
 }
 
 /** Answers every request on `subject` (the first `max`, if given) with the handler's result or its error. */
@@ -85,6 +87,7 @@ function subscribeEach(nc: NatsConnection, subject: string, options: ServeOption
     ...(options.max === undefined ? {} : { max: options.max }),
     callback: (error, msg) => {
       if (error) return;
+      options.onAccept?.(msg);
       void onMessage(msg);
     },
   });

@@ -1,10 +1,11 @@
-import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { encodeMessage } from '../bus/messages.js';
 import { type RawHandler, type RequestHandler, answer, serve, serveRaw } from '../bus/rpc.js';
 import { subjectMatches } from '../bus/subject-match.js';
 import { subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
 import { XoarError } from '../errors/xoar-error.js';
+import type { RequestLedger } from './request-ledger.js';
 
 /** How often a standby runs its request path before it may be activated. */
 const WARM_UP_ROUNDS = 500;
@@ -29,6 +30,8 @@ export class QueueServer {
     private readonly spec: Omit<InstanceBootstrap, 'seed'>,
     /** A one-shot instance calls it once its one request is answered. */
     private readonly spent: () => void,
+    /** Notes the sender of every request the instance accepts. */
+    private readonly ledger: RequestLedger,
   ) {}
 
   /** Serves `op` (a subject pattern below the service's own: `ping`, `g.*.build`). */
@@ -85,7 +88,7 @@ export class QueueServer {
         setImmediate(this.spent);
       }
     };
-    this.subscriptions.push(serve(this.nc, subjects.rpcAll(this.spec.host, this.spec.id), this.counted(dispatch), { queue: this.spec.id, max: 1 }));
+    this.subscriptions.push(serve(this.nc, subjects.rpcAll(this.spec.host, this.spec.id), this.counted(dispatch), { queue: this.spec.id, max: 1, onAccept: this.noteSender }));
   }
 
   /** Leaves the queue group, then answers every request delivered before the broker took the leave. */
@@ -100,9 +103,11 @@ export class QueueServer {
 
   private subscribe(op: string, handler: Handler): void {
     const subject = subjects.rpc(this.spec.host, this.spec.id, op);
-    const options = { queue: this.spec.id };
+    const options = { queue: this.spec.id, onAccept: this.noteSender };
     this.subscriptions.push('rpc' in handler ? serve(this.nc, subject, this.counted(handler.rpc), options) : serveRaw(this.nc, subject, this.counted(handler.raw), options));
   }
+
+  private readonly noteSender = (msg: Msg) => this.ledger.note(msg);
 
   private counted<A extends unknown[], R>(handler: (...args: A) => R | Promise<R>): (...args: A) => Promise<R> {
     return async (...args) => {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectAs } from '../bus/connect.js';
-import { ControlKind, type ControlCommand, StatusKind, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
+import { ControlKind, type ControlCommand, StatusKind, type StatusReport, WIRE_VERSION, decodeMessage, encodeMessage } from '../bus/messages.js';
 import { request } from '../bus/rpc.js';
 import { PING, subjects } from '../bus/subjects.js';
 import type { InstanceBootstrap } from '../drivers/driver.js';
@@ -9,6 +9,7 @@ import { describeError } from '../errors/xoar-error.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { QueueServer } from './queue-server.js';
 import { readBootstrap } from './read-bootstrap.js';
+import { REQUEST_REPORT_MS, RequestLedger } from './request-ledger.js';
 import type { ServiceContext, ServiceDefinition } from './service-definition.js';
 
 export { PING } from '../bus/subjects.js';
@@ -39,8 +40,14 @@ export async function runService(definition: ServiceDefinition): Promise<void> {
 }
 
 async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap, 'seed'>, nc: NatsConnection, log: Logger): Promise<void> {
-  const report = (kind: StatusKind, extra: { box?: unknown; refusal?: Record<string, unknown> } = {}) =>
+  const report = (kind: StatusKind, extra: Pick<StatusReport, 'box' | 'refusal' | 'requests'> = {}) =>
     nc.publish(subjects.serviceStatus(spec.host, spec.id), encodeMessage({ v: WIRE_VERSION, kind, instance: spec.instance, ...extra }));
+  const ledger = new RequestLedger();
+  const reportRequests = () => {
+    const requests = ledger.take();
+    if (requests.length > 0) report(StatusKind.requests, { requests });
+  };
+  setInterval(reportRequests, REQUEST_REPORT_MS).unref();
   let drained = false;
   let draining: Promise<void> | undefined;
   const drain = () => {
@@ -49,11 +56,12 @@ async function live(definition: ServiceDefinition, spec: Omit<InstanceBootstrap,
       .then(() => definition.drain?.(ctx))
       .then(() => {
         drained = true;
+        reportRequests();
         log.info('drained');
       });
     void draining.then(() => report(StatusKind.drained));
   };
-  const server = new QueueServer(nc, spec, drain);
+  const server = new QueueServer(nc, spec, drain, ledger);
 
   void nc.closed().then((error) => {
     log.error('lost the bus', { error: error ? describeError(error) : 'closed' });

@@ -224,6 +224,31 @@ describe('exposure: who was exposed while a component was compromised', () => {
     ]);
   });
 
+  it('a report of requests that straddles the start of the window counts from that start; one that ended before it, or began after it, does not', () => {
+    const index = host()
+      .rollbacks('blk-a', [100, 200])
+      .request(90, 'blk-a', 'net', 99.5, 40)
+      .request(98, 'blk-a', 'xs-logic', 101, 12)
+      .request(199.5, 'blk-a', 'toolstack', 200.5, 3)
+      .request(200, 'blk-a', 'builder')
+      .index();
+    const answer = exposure(index, { component: 'blk-a', since: at(100), now: NOW });
+    const blk = [compromised('blk-a', 100), rolledBack('blk-a', 200)];
+    expect(answer.compromised).toEqual([
+      { component: 'blk-a', role: 'block', windows: [{ from: t(100), to: t(200), open: false, because: blk }] },
+      {
+        component: 'xs-logic',
+        role: 'xenstore-logic',
+        windows: [{ from: t(100), to: t(1000), open: true, because: [...blk, `xs-logic accepted requests from blk-a from ${t(98)} to ${t(101)}`, `xs-logic was not rolled back by ${t(1000)}: still compromised then`] }],
+      },
+      {
+        component: 'toolstack',
+        role: 'toolstack',
+        windows: [{ from: t(199.5), to: t(1000), open: true, because: [...blk, `toolstack accepted requests from blk-a from ${t(199.5)} to ${t(200.5)}`, `toolstack was not rolled back by ${t(1000)}: still compromised then`] }],
+      },
+    ]);
+  });
+
   it('a component with no role on record is taken to keep state (fail closed), and says so', () => {
     const index = new ChainedLog().rollbacks('mystery', [200]).index();
     expect(exposure(index, { component: 'mystery', since: at(100), now: NOW }).compromised[0]?.windows).toEqual([

@@ -44,8 +44,9 @@ export class ChainedLog {
     return this;
   }
 
-  request(seconds: number, from: string, to: string): this {
-    return this.event(seconds, Kind.request, to, { from, to });
+  /** `to` reports the requests it accepted from `from` between `first` and `last` (one request when left out). */
+  request(first: number, from: string, to: string, last = first, count = 1): this {
+    return this.event(last, Kind.request, to, { from, to, first: t(first), last: t(last), count });
   }
 
   records(): AuditRecord[] {
