@@ -41,6 +41,9 @@ export interface RequestSeries {
   longest: number;
 }
 
+/** How many dependency intervals share one latest end in the index's skip list. */
+const BLOCK = 64;
+
 /** Lifecycle states in which a service VM's instance no longer exists. */
 const INSTANCE_GONE = new Set(['destroyed', 'stopped', 'failed']);
 
@@ -71,6 +74,8 @@ export class AuditIndex {
   readonly dependencies = new Map<string, DependencyInterval[]>();
   readonly requests = new Map<string, RequestSeries>();
   private readonly openDependencies = new Map<string, DependencyInterval>();
+  /** Per service, the latest end (open: Infinity) of each block of its dependency intervals; dropped when they change. */
+  private readonly blockEnds = new Map<string, number[]>();
 
   add(record: AuditRecord): void {
     const at = Date.parse(record.at);
@@ -92,6 +97,36 @@ export class AuditIndex {
         break;
     }
     this.last = record;
+  }
+
+  /**
+   * The guests' dependency intervals on `service` that may overlap `[from, to)`, in order of
+   * start: blocks of intervals that had all ended before `from` are skipped without a look.
+   */
+  *dependenciesOverlapping(service: string, from: number, to: number): Generator<DependencyInterval> {
+    const intervals = this.dependencies.get(service) ?? [];
+    const ends = this.blockEndsOf(service, intervals);
+    for (let block = 0; block < ends.length; block++) {
+      if ((ends[block] as number) < from) continue;
+      const last = Math.min(intervals.length, (block + 1) * BLOCK);
+      for (let i = block * BLOCK; i < last; i++) {
+        const interval = intervals[i] as DependencyInterval;
+        if (interval.from >= to) return;
+        yield interval;
+      }
+    }
+  }
+
+  private blockEndsOf(service: string, intervals: readonly DependencyInterval[]): number[] {
+    const known = this.blockEnds.get(service);
+    if (known !== undefined) return known;
+    const ends: number[] = [];
+    intervals.forEach((interval, i) => {
+      const block = Math.floor(i / BLOCK);
+      ends[block] = Math.max(ends[block] ?? -Infinity, interval.to ?? Infinity);
+    });
+    this.blockEnds.set(service, ends);
+    return ends;
   }
 
   /** The last record added (stream seq, chain position and hash): where a reader continues. */
@@ -130,6 +165,7 @@ export class AuditIndex {
   }
 
   private addDependency(edge: DependencyEdge, at: number, iso: string): void {
+    this.blockEnds.delete(edge.service);
     const key = dependencyKey(edge);
     const open = this.openDependencies.get(key);
     if (edge.edge === DependencyChange.start) {

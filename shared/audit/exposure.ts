@@ -159,10 +159,8 @@ function requestsAccepted(index: AuditIndex, component: string, window: Window, 
 function guestExposures(index: AuditIndex, windows: Map<string, Window[]>, horizon: Instant): ExposureAnswer['guests'] {
   const byGuest = new Map<string, GuestExposure[]>();
   for (const [service, list] of windows) {
-    const dependencies = index.dependencies.get(service) ?? [];
     list.forEach((window, number) => {
-      for (const dependency of dependencies) {
-        if (dependency.from >= window.to.ms) break;
+      for (const dependency of index.dependenciesOverlapping(service, window.from.ms, window.to.ms)) {
         const exposed = dependency.via === DependencyVia.builder ? builtWhileCompromised(dependency, window, number, horizon) : reliedOnWhileCompromised(dependency, window, number, horizon);
         if (exposed !== undefined) listOf(byGuest, dependency.guest).push(exposed);
       }

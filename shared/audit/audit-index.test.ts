@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { ChainedLog, at } from '../../test/audit/support/chained-log.js';
+
+/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('the audit index', () => {
+  it('finds exactly the dependency intervals that overlap a window, skipping blocks that had ended before it', () => {
+    const next = random(11);
+    const log = new ChainedLog();
+    for (let guest = 0; guest < 700; guest++) {
+      const from = Math.floor(next() * 1000);
+      const lives = next();
+      // Some never end, some end the instant they begin, most live a little while.
+      const to = lives < 0.05 ? undefined : lives < 0.1 ? from : from + Math.floor(next() * 60);
+      log.relies(`g${guest}`, 'blk', 'device', from, to);
+    }
+    const index = log.index();
+    const all = index.dependencies.get('blk') ?? [];
+    for (let query = 0; query < 200; query++) {
+      const from = at(Math.floor(next() * 1100)).getTime();
+      const to = from + Math.floor(next() * 100_000);
+      const expected = all.filter((interval) => interval.from < to && (interval.to ?? Infinity) >= from);
+      const found = [...index.dependenciesOverlapping('blk', from, to)].filter((interval) => (interval.to ?? Infinity) >= from);
+      expect(found).toEqual(expected);
+    }
+  });
+
+  it('sees an interval added after its skip list was made', () => {
+    const log = new ChainedLog();
+    for (let guest = 0; guest < 200; guest++) log.relies(`g${guest}`, 'blk', 'device', guest, guest + 1);
+    const index = log.index();
+    const overlapping = () => [...index.dependenciesOverlapping('blk', at(500).getTime(), at(600).getTime())].filter((i) => (i.to ?? Infinity) >= at(500).getTime()).map((i) => i.guest);
+    expect(overlapping()).toEqual([]);
+    const later = new ChainedLog().relies('late', 'blk', 'device', 550).records()[0];
+    index.add({ ...later!, n: 999, seq: 999 });
+    expect(overlapping()).toEqual(['late']);
+  });
+});
