@@ -9,6 +9,7 @@ import { checkSharing } from './check-sharing.js';
 import { unknownNameHint } from './closest-name.js';
 import { parseDuration } from './duration.js';
 import { DurationInvalidError } from './errors.js';
+import { checkHostDriver } from './check-host-driver.js';
 import type { PolicyProblem } from './errors.js';
 import { toPointer } from './json-pointer.js';
 import type { HostPolicyDocument, ServiceDocument } from './policy-document.js';
@@ -25,6 +26,7 @@ import { Role } from './types.js';
 export function checkPolicy(document: HostPolicyDocument): PolicyProblem[] {
   return [
     ...checkHostName(document),
+    ...checkHostDriver(document),
     ...checkDurations(document),
     ...checkServiceIds(document.services),
     ...checkRoleCounts(document.services),

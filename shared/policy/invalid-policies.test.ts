@@ -12,6 +12,10 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
  * with this message and a hint that says how to fix it.
  */
 const INVALID: ReadonlyArray<[file: string, pointer: string, line: number, message: string, hint: string]> = [
+  // host
+  ['xen-without-settings.json', '/host', 3, 'the xen driver needs host.xen: the kernel and ramdisk every service VM domain boots', 'deploy/xen/README-image.md builds them'],
+  ['xen-settings-on-process.json', '/host/xen', 5, 'host.xen is set but the driver is process (the default), which does not use it', 'set "driver": "xen" in host, or remove host.xen'],
+  ['xen-bad-control-network.json', '/host/xen/controlNetwork', 6, '"10.88.0.1" does not match ^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$', "dom0's address on the bridge, with its prefix"],
   // tenants
   ['tenant-bad-id.json', '/tenants/0/id', 4, 'tenant id "acme corp" is not a subject token', 'letters, digits, - and _ only'],
   ['tenant-duplicate-id.json', '/tenants/1/id', 6, 'duplicate tenant id "acme" (first at /tenants/0)', 'give every tenant a unique id'],

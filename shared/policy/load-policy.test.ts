@@ -120,7 +120,7 @@ describe('loadPolicy: invalid policies', () => {
   it('reports every structural problem of a YAML file with its line, without noise from schema branches', async () => {
     const issues = await issuesOf(join(fixtures, 'structure-errors.yaml'));
     expect(issues.map(({ line, pointer, message }) => [line, pointer, message])).toEqual([
-      [2, '/host/driver', '"xen" is not one of "process"'],
+      [2, '/host/driver', '"hyperv" is not one of "process", "xen"'],
       [3, '/restartBudget/maxRestarts', 'must be at least 0, not -1'],
       [5, '/services/0/restart', 'must be a string or an object, not the number 5'],
       [6, '/services/1/restart/every', 'duration "10x" has unknown unit "x"'],

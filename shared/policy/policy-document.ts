@@ -41,9 +41,16 @@ export interface GrantDocument {
   because?: string;
 }
 
+export interface XenHostDocument {
+  kernel: string;
+  ramdisk: string;
+  bridge?: string;
+  controlNetwork?: string;
+}
+
 export interface HostPolicyDocument {
   version: 1;
-  host: { name: string; driver?: 'process' };
+  host: { name: string; driver?: 'process' | 'xen'; xen?: XenHostDocument };
   pci?: { sysfs: string } | { fixture: string };
   watchdog?: { heartbeat?: string; timeout?: string; startTimeout?: string };
   restartBudget?: {

@@ -15,7 +15,7 @@ export function resolvePolicy(document: HostPolicyDocument, file: string): HostP
   const backoff = restartBudget.backoff ?? {};
   return {
     version: 1,
-    host: { name: document.host.name, driver: document.host.driver ?? policyDefaults.driver },
+    host: resolveHost(document.host, dirname(resolve(file))),
     pci: resolvePci(document.pci, dirname(resolve(file))),
     watchdog: {
       heartbeatMs: parseDuration(watchdog.heartbeat ?? policyDefaults.watchdog.heartbeat),
@@ -45,6 +45,12 @@ export function resolvePolicy(document: HostPolicyDocument, file: string): HostP
     grants: (document.grants ?? []).map((grant) => ({ ...grant })),
     source: file,
   };
+}
+
+function resolveHost(host: HostPolicyDocument['host'], policyDir: string): HostPolicy['host'] {
+  if (host.driver !== 'xen' || host.xen === undefined) return { name: host.name, driver: policyDefaults.driver };
+  const { kernel, ramdisk, bridge = policyDefaults.xen.bridge, controlNetwork = policyDefaults.xen.controlNetwork } = host.xen;
+  return { name: host.name, driver: 'xen', xen: { kernel: resolve(policyDir, kernel), ramdisk: resolve(policyDir, ramdisk), bridge, controlNetwork } };
 }
 
 /** A device without `backend` is served by the one service of its kind that serves the guest (`checkGuests` made sure there is one). */

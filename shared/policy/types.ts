@@ -101,9 +101,18 @@ export interface GrantPolicy {
 
 export type PciSource = { kind: 'sysfs'; root: string } | { kind: 'fixture'; path: string };
 
+/** What every service VM domain boots (absolute paths) and the control network it reaches the broker on. */
+export interface XenHostSettings {
+  kernel: string;
+  ramdisk: string;
+  bridge: string;
+  /** dom0's address on the bridge with its prefix (`10.88.0.1/24`). */
+  controlNetwork: string;
+}
+
 export interface HostPolicy {
   version: 1;
-  host: { name: string; driver: 'process' };
+  host: { name: string; driver: 'process' } | { name: string; driver: 'xen'; xen: XenHostSettings };
   pci: PciSource;
   watchdog: Watchdog;
   restartBudget: RestartBudget;
