@@ -1,0 +1,143 @@
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { writeDomainConfig } from './domain-config-file.js';
+import { templateDomainName } from './domain-names.js';
+import { XenTemplateTimeoutError } from './errors.js';
+import { FileDigests } from './file-digests.js';
+import { statePath } from './identity.js';
+import { serviceDiskPath, serviceDomainConfig, type ServiceDomainSettings, type ServiceDomainSpec } from './service-domain-config.js';
+import type { XenToolstack } from './toolstack.js';
+
+/** A service VM's clean image: its template domain, saved. Its digest is the save file's sha256. */
+export interface Template {
+  id: string;
+  file: string;
+  digest: string;
+  savedAt: number;
+}
+
+export interface TemplateSettings extends ServiceDomainSettings {
+  /** The size of the disk made for a service VM that keeps files, the first time it starts. */
+  diskSizeBytes: number;
+  /** How long a template domain may take to boot to `waiting`. */
+  bootTimeoutMs: number;
+}
+
+export type TemplateSpec = ServiceDomainSpec & { host: string };
+
+/** /init's state once the kernel, node and the service's code are loaded and it waits for an identity. */
+const WAITING = 'waiting';
+
+/**
+ * Templates, one a service VM: a domain booted to `waiting` and saved with `xl save`
+ * (`<stateDir>/images/<id>.save`). Every instance is restored from it and only then given its
+ * identity, so the image holds no identity at all:
+ * - no seed and no instance number: the file is a credential-free artifact on disk, and no
+ *   restored instance can act as another;
+ * - no network configuration and no connection: a TCP connection saved in memory would come back
+ *   in every instance restored, each resuming the same session with the broker;
+ * - nothing the bus ever sent: the image is clean by construction, which is what a rollback
+ *   restores.
+ * A template is built again when what it boots changes: the kernel, the initramfs (the code) or
+ * its xl.cfg (recorded beside it in `<id>.inputs`).
+ */
+export class Templates {
+  private readonly building = new Map<string, Promise<Template>>();
+  private readonly digests = new FileDigests();
+
+  constructor(
+    private readonly xen: XenToolstack,
+    private readonly settings: TemplateSettings,
+  ) {}
+
+  /** The service VM's template, built first if it is missing or stale. */
+  ensure(spec: TemplateSpec): Promise<Template> {
+    let template = this.building.get(spec.id);
+    if (template === undefined) {
+      template = this.ensureNow(spec).finally(() => this.building.delete(spec.id));
+      this.building.set(spec.id, template);
+    }
+    return template;
+  }
+
+  /** The template on disk now, if any: what a snapshot is checked against before a restore. */
+  async current(id: string): Promise<Template | undefined> {
+    const file = this.saveFile(id);
+    return existsSync(file) ? this.templateAt(id, file) : undefined;
+  }
+
+  private async ensureNow(spec: TemplateSpec): Promise<Template> {
+    const name = templateDomainName(spec.host, spec.id);
+    const { path: cfgPath, text } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
+    const inputs = createHash('sha256')
+      .update(text)
+      .update(await this.digests.of(this.settings.image.kernel))
+      .update(await this.digests.of(this.settings.image.ramdisk))
+      .digest('hex');
+    const file = this.saveFile(spec.id);
+    const inputsFile = join(dirname(file), `${spec.id}.inputs`);
+    if (existsSync(file) && (await readFile(inputsFile, 'utf8').catch(() => '')) === inputs) return this.templateAt(spec.id, file);
+
+    await this.prepareDisk(spec);
+    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
+    // A template domain left by a build that was interrupted.
+    await this.xen.destroy(name);
+    const domid = await this.xen.create(cfgPath, name);
+    const partial = `${file}.partial`;
+    try {
+      await this.awaitWaiting(spec.id, name, domid);
+      await this.xen.save(name, partial);
+    } catch (error) {
+      await this.xen.destroy(name);
+      throw error;
+    }
+    await rename(partial, file);
+    await writeFile(inputsFile, inputs, { mode: 0o600 });
+    return this.templateAt(spec.id, file);
+  }
+
+  private async prepareDisk(spec: TemplateSpec): Promise<void> {
+    const disk = serviceDiskPath(this.settings.stateDir, spec);
+    if (disk === undefined || existsSync(disk)) return;
+    await mkdir(dirname(disk), { recursive: true, mode: 0o700 });
+    await this.xen.createDisk(disk, this.settings.diskSizeBytes);
+  }
+
+  private async awaitWaiting(id: string, name: string, domid: number): Promise<void> {
+    const path = statePath(domid);
+    let last: string | undefined;
+    let reached!: () => void;
+    const waiting = new Promise<void>((resolve) => (reached = resolve));
+    // A read that fails is tried again on the next event; the timeout bounds it all.
+    const unwatch = await this.xen.watch(path, () => {
+      void this.xen.read(path).then(
+        (state) => {
+          last = state;
+          if (state === WAITING) reached();
+        },
+        () => undefined,
+      );
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new XenTemplateTimeoutError(id, name, this.settings.bootTimeoutMs, last)), this.settings.bootTimeoutMs);
+    });
+    try {
+      await Promise.race([waiting, timedOut]);
+    } finally {
+      clearTimeout(timer);
+      await unwatch();
+    }
+  }
+
+  private async templateAt(id: string, file: string): Promise<Template> {
+    const { mtimeMs } = await stat(file);
+    return { id, file, digest: await this.digests.of(file), savedAt: Math.floor(mtimeMs) };
+  }
+
+  private saveFile(id: string): string {
+    return join(this.settings.stateDir, 'images', `${id}.save`);
+  }
+}

@@ -1,0 +1,165 @@
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Role } from '../../policy/types.js';
+import type { InstanceSpec } from '../driver.js';
+import { XenBrokerUnreachableError, XenSnapshotStaleError, XenTemplateTimeoutError, XlFailedError } from './errors.js';
+import { FakeXen } from './testing/fake-xen.js';
+import { XenDriver, type XenDriverOptions } from './xen-driver.js';
+import { ShutdownReason } from './xl-list.js';
+
+// Against a fake Xen: these check the driver's own sequencing, not Xen (the lab does that).
+let dir: string;
+let xen: FakeXen;
+let driver: XenDriver;
+
+function options(overrides: Partial<XenDriverOptions> = {}): XenDriverOptions {
+  return { image: { kernel: join(dir, 'vmlinuz'), ramdisk: join(dir, 'initrd.img') }, stateDir: join(dir, 'state'), ...overrides };
+}
+
+function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
+  return { host: 'h1', id: 'builder', role: Role.builder, instance: 1, natsUrl: 'nats://10.88.0.1:4222', seed: 'SUAFAKESEED', heartbeatMs: 500, config: {}, readPaths: [], writePaths: [], ...overrides };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'xoar-xen-driver-'));
+  writeFileSync(join(dir, 'vmlinuz'), 'kernel');
+  writeFileSync(join(dir, 'initrd.img'), 'initramfs, code v1');
+  xen = new FakeXen();
+  driver = new XenDriver(xen, options());
+});
+
+afterEach(async () => {
+  await driver.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the xen driver, on a fake Xen', () => {
+  it("boots a service VM's template to waiting once, saves it, and restores every instance from it", async () => {
+    await driver.start(spec());
+    await driver.start(spec({ instance: 2 }));
+    expect(xen.calls.filter((call) => !call.startsWith('write'))).toEqual([
+      'destroy h1-builder-template',
+      'create h1-builder-template (h1-builder-template.cfg)',
+      'save h1-builder-template',
+      'restore h1-builder-1 from builder.save',
+      'restore h1-builder-2 from builder.save',
+    ]);
+  });
+
+  it('gives a restored domain its identity after it exists, in one write, the spec last', async () => {
+    const handle = await driver.start(spec());
+    const restoredAt = xen.calls.indexOf('restore h1-builder-1 from builder.save');
+    const writes = xen.calls.flatMap((call, index) => (call.startsWith('write') ? [index] : []));
+    expect(writes).toHaveLength(1);
+    expect(writes[0]).toBeGreaterThan(restoredAt);
+    expect(xen.writes[0]!.at(-1)!.path).toBe(`/local/domain/${handle.domid}/xoar/spec`);
+  });
+
+  it('hands each live instance an address of its own, and frees it when the instance is gone', async () => {
+    const addressOf = (write: number) => xen.writes[write]!.find(({ path }) => path.endsWith('/ip'))!.value;
+    const first = await driver.start(spec());
+    await driver.start(spec({ instance: 2 }));
+    expect([addressOf(0), addressOf(1)]).toEqual(['10.88.0.2/24', '10.88.0.3/24']);
+    await driver.destroy(first);
+    await driver.start(spec({ instance: 3 }));
+    expect(addressOf(2)).toBe('10.88.0.2/24');
+  });
+
+  it("snapshots the template: the save file's sha256, the same for every snapshot of it, without the seed", async () => {
+    const handle = await driver.start(spec());
+    const first = await driver.snapshot(handle, spec());
+    const second = await driver.snapshot(handle, spec());
+    const saved = readFileSync(join(dir, 'state', 'images', 'builder.save'));
+    expect(first.digest).toBe(createHash('sha256').update(saved).digest('hex'));
+    expect(second.digest).toBe(first.digest);
+    expect(JSON.stringify(first)).not.toContain('SUAFAKESEED');
+  });
+
+  it('restores a snapshot with the new instance number and standby flag, into a domain of its own', async () => {
+    const handle = await driver.start(spec());
+    const snapshot = await driver.snapshot(handle, spec());
+    const standby = await driver.restore(snapshot, 2, 'SUAFAKESEED2', { standby: true });
+    expect(standby).toMatchObject({ id: 'builder', instance: 2, name: 'h1-builder-2', pid: undefined });
+    const written = Object.fromEntries(xen.writes[1]!.map(({ path, value }) => [path.split('/').at(-1), value]));
+    expect(written['seed']).toBe('SUAFAKESEED2');
+    expect(JSON.parse(written['spec']!)).toMatchObject({ instance: 2, standby: true });
+    expect(xen.domains.has('h1-builder-1')).toBe(true);
+  });
+
+  it('builds the template again when the code changes, and refuses to restore a snapshot of the old one', async () => {
+    const handle = await driver.start(spec());
+    const old = await driver.snapshot(handle, spec());
+    writeFileSync(join(dir, 'initrd.img'), 'initramfs, code v2');
+    await driver.start(spec({ instance: 2 }));
+    expect(xen.calls.filter((call) => call.startsWith('create'))).toHaveLength(2);
+    await expect(driver.restore(old, 3, 'SUAFAKESEED')).rejects.toBeInstanceOf(XenSnapshotStaleError);
+  });
+
+  it('makes a disk for a service VM that keeps files before its template first boots', async () => {
+    await driver.start(spec({ id: 'xs-state', role: Role.xenstoreState, writePaths: ['/var/lib/xoar/xs-state'] }));
+    expect(xen.calls.slice(0, 2)).toEqual([`createDisk xs-state.img ${2 ** 30}`, 'destroy h1-xs-state-template']);
+  });
+
+  it('ends a template that never reaches waiting, says so, and leaves no domain behind', async () => {
+    await driver.close();
+    driver = new XenDriver(xen, options({ templateBootTimeoutMs: 50 }));
+    xen.templatesBoot = false;
+    await expect(driver.start(spec())).rejects.toBeInstanceOf(XenTemplateTimeoutError);
+    expect(xen.domains.size).toBe(0);
+  });
+
+  it('reads the exit code a service VM left, then clears its domain away', async () => {
+    const handle = await driver.start(spec());
+    xen.shutDown('h1-builder-1', ShutdownReason.poweroff, 3);
+    expect(await handle.exited).toEqual({ code: 3, signal: null });
+    expect(xen.domains.has('h1-builder-1')).toBe(false);
+  });
+
+  it('reports a domain that crashed without an exit code as a crash', async () => {
+    const handle = await driver.start(spec());
+    xen.shutDown('h1-builder-1', ShutdownReason.crash);
+    expect(await handle.exited).toEqual({ code: null, signal: null, detail: 'the domain shut down (crash) without reporting an exit code' });
+  });
+
+  it('notices a domain that ended while it was being restored', async () => {
+    xen.shutDownWhileRestoring = { reason: ShutdownReason.poweroff, code: 1 };
+    const handle = await driver.start(spec());
+    expect(await handle.exited).toEqual({ code: 1, signal: null });
+  });
+
+  it('notices a domain destroyed behind its back', async () => {
+    const handle = await driver.start(spec());
+    xen.vanish('h1-builder-1');
+    expect((await handle.exited).detail).toBe('the domain vanished without shutting down');
+  });
+
+  it('destroys an instance at once, and destroying it again is harmless', async () => {
+    const handle = await driver.start(spec());
+    await driver.destroy(handle);
+    expect(await handle.exited).toEqual({ code: null, signal: null, detail: 'destroyed by the supervisor' });
+    await driver.destroy(handle);
+    expect(xen.domains.has('h1-builder-1')).toBe(false);
+  });
+
+  it('refuses a loopback broker before touching Xen', async () => {
+    await expect(driver.start(spec({ natsUrl: 'nats://127.0.0.1:4222' }))).rejects.toBeInstanceOf(XenBrokerUnreachableError);
+    expect(xen.calls).toEqual([]);
+  });
+
+  it("passes a failed xl command's error on as it is, and frees the address it held", async () => {
+    const failure = new XlFailedError(['restore', '-e', 'h1-builder-1.cfg', 'builder.save'], 'exited with 3', 3, 'libxl: error: domain restore failed');
+    xen.failNext.set('restore', failure);
+    await expect(driver.start(spec())).rejects.toBe(failure);
+    await driver.start(spec({ instance: 2 }));
+    expect(xen.writes[0]!.find(({ path }) => path.endsWith('/ip'))!.value).toBe('10.88.0.2/24');
+  });
+
+  it('clears away a domain whose identity could not be written', async () => {
+    xen.failNext.set('write', new Error('xenstored: EQUOTA'));
+    await expect(driver.start(spec())).rejects.toThrow('EQUOTA');
+    expect(xen.domains.has('h1-builder-1')).toBe(false);
+  });
+});

@@ -1,0 +1,122 @@
+import { silentLogger, type Logger } from '../../log/logger.js';
+import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../driver.js';
+import { AddressPool } from './address-pool.js';
+import { assertReachableBroker } from './broker-address.js';
+import { writeDomainConfig } from './domain-config-file.js';
+import { DomainDeaths } from './domain-deaths.js';
+import { instanceDomainName } from './domain-names.js';
+import { XenSnapshotStaleError } from './errors.js';
+import { identityEntries } from './identity.js';
+import { serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
+import { Templates, type Template, type TemplateSettings } from './templates.js';
+import type { XenToolstack } from './toolstack.js';
+
+export interface XenDriverOptions {
+  image: ServiceDomainImage;
+  /** dom0-only directory for templates, domain configs and service VM disks. */
+  stateDir: string;
+  /** The dom0 bridge of the control network. */
+  bridge?: string;
+  /** dom0's address on the bridge, with the prefix: the other addresses go to instances. */
+  controlNetwork?: string;
+  defaultMemoryMiB?: number;
+  vcpus?: number;
+  diskSizeBytes?: number;
+  templateBootTimeoutMs?: number;
+  log?: Logger;
+}
+
+/** A service VM instance as a domain: no process id in dom0, a domid and a domain name instead. */
+export interface XenInstanceHandle extends InstanceHandle {
+  domid: number;
+  name: string;
+}
+
+/**
+ * Service VMs as Xen domains. Each service VM has a template (see Templates); each instance, the
+ * first included, is the template restored under a name of its own, then given its identity
+ * through XenStore (identityEntries). The template is the snapshot: `snapshot` returns it, and
+ * `restore` restores the same image `start` did, as long as it is still the one on disk.
+ */
+export class XenDriver implements ServiceDriver {
+  readonly kind = 'xen';
+  private readonly templates: Templates;
+  private readonly addresses: AddressPool;
+  private readonly deaths: DomainDeaths;
+  private readonly settings: TemplateSettings;
+
+  constructor(
+    private readonly xen: XenToolstack,
+    options: XenDriverOptions,
+  ) {
+    this.settings = {
+      image: options.image,
+      stateDir: options.stateDir,
+      bridge: options.bridge ?? 'xenbr0',
+      defaultMemoryMiB: options.defaultMemoryMiB ?? 256,
+      vcpus: options.vcpus ?? 1,
+      diskSizeBytes: options.diskSizeBytes ?? 2 ** 30,
+      bootTimeoutMs: options.templateBootTimeoutMs ?? 120_000,
+    };
+    this.templates = new Templates(xen, this.settings);
+    this.addresses = new AddressPool(options.controlNetwork ?? '10.88.0.1/24');
+    this.deaths = new DomainDeaths(xen, options.log ?? silentLogger);
+  }
+
+  async start(spec: InstanceSpec): Promise<XenInstanceHandle> {
+    assertReachableBroker(spec.natsUrl);
+    return this.launch(spec, await this.templates.ensure(spec));
+  }
+
+  async snapshot(_handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot> {
+    const { seed: _secret, instance: _instance, standby: _standby, ...rest } = spec;
+    const template = await this.templates.ensure(spec);
+    return { id: `${spec.id}@${template.digest.slice(0, 12)}`, digest: template.digest, takenAt: template.savedAt, spec: rest };
+  }
+
+  async restore(snapshot: Snapshot, instance: number, seed: string, options: { standby?: boolean } = {}): Promise<XenInstanceHandle> {
+    const spec: InstanceSpec = { ...snapshot.spec, instance, seed, ...(options.standby ? { standby: true } : {}) };
+    assertReachableBroker(spec.natsUrl);
+    const template = await this.templates.current(spec.id);
+    if (template?.digest !== snapshot.digest) throw new XenSnapshotStaleError(spec.id, snapshot.digest, template?.digest);
+    return this.launch(spec, template);
+  }
+
+  async destroy(handle: InstanceHandle): Promise<void> {
+    const { name } = handle as XenInstanceHandle;
+    await this.xen.destroy(name);
+    this.deaths.destroyed(name);
+    await handle.exited;
+  }
+
+  /** Stops watching for deaths and closes the connection to Xen; call once every instance is gone. */
+  async close(): Promise<void> {
+    await this.deaths.stop();
+    await this.xen.close();
+  }
+
+  private async launch(spec: InstanceSpec, template: Template): Promise<XenInstanceHandle> {
+    const name = instanceDomainName(spec.host, spec.id, spec.instance);
+    const { path: cfgPath } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
+    await this.deaths.start();
+    const address = this.addresses.take(name);
+    const since = this.deaths.epoch();
+    let domid: number;
+    try {
+      domid = await this.xen.restore(cfgPath, template.file, name);
+    } catch (error) {
+      this.addresses.release(name);
+      throw error;
+    }
+    const exited = this.deaths.follow(name, domid, since);
+    void exited.then(() => this.addresses.release(name));
+    const handle: XenInstanceHandle = { id: spec.id, instance: spec.instance, pid: undefined, exited, domid, name };
+    try {
+      await this.xen.write(identityEntries(spec, domid, address));
+    } catch (error) {
+      await this.destroy(handle);
+      throw error;
+    }
+    return handle;
+  }
+}
