@@ -28,12 +28,16 @@ export function instanceSpec(policy: HostPolicy, service: ServicePolicy, wiring:
     ...(service.limits.memoryBytes === undefined ? {} : { memoryLimitBytes: service.limits.memoryBytes }),
     config: { uses: used.map(({ id }) => id), domid: serviceDomid(policy, service.id), ...roleConfig(policy, service, used) },
     readPaths: service.role === Role.pciConfig ? [pciPath(policy)] : [],
-    writePaths: KEEPS_FILES.has(service.role) ? [join(wiring.serviceStateRoot, service.id)] : [],
+    writePaths: keepsFiles(service.role) ? [join(wiring.serviceStateRoot, service.id)] : [],
   };
 }
 
 /** Roles whose service VMs keep files of their own: XenStore-State its tree, a block backend its disk images. */
 const KEEPS_FILES: ReadonlySet<Role> = new Set([Role.xenstoreState, Role.block]);
+
+export function keepsFiles(role: Role): boolean {
+  return KEEPS_FILES.has(role);
+}
 
 /** What a guest's process starts with: its spec, its config from the policy and its domain. */
 export function guestSpec(policy: HostPolicy, config: GuestConfig, wiring: Pick<HostWiring, 'natsUrl'>, seed: string): InstanceSpec {

@@ -6,6 +6,8 @@ import { StandbyPool, StandbyUnavailableError } from './standby-pool.js';
 /** A driver whose instances are records: a test says when one exits; restores can be made to fail. */
 class RecordingDriver implements ServiceDriver {
   readonly kind = 'recording';
+  readonly isolation = 'none';
+  readonly sharesStateBetweenInstances = true;
   readonly restored: Array<{ instance: number; standby: boolean; digest: string }> = [];
   readonly destroyed: number[] = [];
   failRestores = false;
@@ -27,6 +29,7 @@ class RecordingDriver implements ServiceDriver {
     this.exits.get(handle.instance)?.({ code: null, signal: 'SIGKILL' });
     await handle.exited;
   }
+  async close(): Promise<void> {}
   exit(instance: number): void {
     this.exits.get(instance)?.({ code: 1, signal: null });
   }

@@ -28,6 +28,8 @@ export interface HostPaths {
   xenstoreSocket: string;
   /** The service VMs' snapshots, one JSON file each (the last taken). */
   snapshotDir: string;
+  /** The xen driver's templates, domain configs and service VM disks (dom0 only). */
+  xenDir: string;
 }
 
 export function hostPaths(stateRoot: string, host: string): HostPaths {
@@ -43,5 +45,6 @@ export function hostPaths(stateRoot: string, host: string): HostPaths {
     serviceStateRoot: join(dir, 'services'),
     xenstoreSocket: join(dir, 'xenstored', 'socket'),
     snapshotDir: join(dir, 'snapshots'),
+    xenDir: join(dir, 'xen'),
   };
 }

@@ -4,6 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { acceptedRequests } from './accepted-requests.js';
+import { brokerListenAddress, hostDriver } from './host-driver.js';
 import { AuditKind, DependencyChange, type DependencyEdge, DependencyVia } from '../../shared/audit/audit-record.js';
 import type { GuestWorkload } from '../../shared/guest/guest-config.js';
 import type { CreatedGuest } from '../../shared/guest/guest-ops.js';
@@ -14,8 +15,7 @@ import { ControlKind, type StatusReport, StatusKind, WIRE_VERSION, decodeMessage
 import { serve } from '../../shared/bus/rpc.js';
 import { ControlOp, SupervisorOp, subjects } from '../../shared/bus/subjects.js';
 import { type Clock, systemClock } from '../../shared/clock.js';
-import type { InstanceHandle, Snapshot } from '../../shared/drivers/driver.js';
-import { ProcessDriver } from '../../shared/drivers/process/process-driver.js';
+import type { InstanceHandle, ServiceDriver, Snapshot } from '../../shared/drivers/driver.js';
 import { describeError } from '../../shared/errors/xoar-error.js';
 import { hostMachine } from '../../shared/lifecycle/host-machine.js';
 import { type Logger, silentLogger } from '../../shared/log/logger.js';
@@ -33,7 +33,7 @@ import { RecoveryBoxRejectedError, checkRecoveryBox } from '../../shared/service
 import type { PciAssignment } from '../pci-config/service.js';
 import { AssignmentOutsidePolicyError, HostBootFailedError, PolicyNeedsRestartError, ServiceNotRunningError, UnknownServiceError } from './errors.js';
 import type { HostStatus, PolicyApplied, ServiceStatus } from './host-status.js';
-import { guestSpec, instanceSpec } from './instance-spec.js';
+import { guestSpec, instanceSpec, keepsFiles } from './instance-spec.js';
 import { PrincipalKeys } from './principal-keys.js';
 import { HostAlreadyRunningError, readLiveRuntime, removeRuntime, writeRuntime } from './runtime-file.js';
 import { planApply } from './apply-plan.js';
@@ -104,7 +104,7 @@ export class Supervisor {
     private readonly broker: NatsServer,
     private readonly nc: NatsConnection,
     readonly audit: AuditLog,
-    private readonly driver: ProcessDriver,
+    private readonly driver: ServiceDriver,
     private readonly registry: ServiceRegistry,
     private readonly host: Actor<typeof hostMachine>,
     private readonly xenstore: XenstoreUnixSocketServer | undefined,
@@ -136,12 +136,14 @@ export class Supervisor {
     const keys = new PrincipalKeys([ReservedPrincipal.supervisor, ReservedPrincipal.operator, ReservedPrincipal.auditor, ...policy.services.map((s) => s.id), ...policy.guests.map((g) => g.id)]);
     const authorization = keys.authorization(compilePermissions(policy, noLiveState));
     const choice = options.broker ?? { kind: 'own' };
+    const listenAddress = brokerListenAddress(policy);
     const broker =
       choice.kind === 'join'
         ? await joinNatsServer({ ...choice, authorization })
         : await startNatsServer({
             ...(choice.binary === undefined ? {} : { binary: choice.binary }),
             ...(choice.port === undefined ? {} : { port: choice.port }),
+            ...(listenAddress === undefined ? {} : { host: listenAddress }),
             dir: paths.brokerDir,
             serverName: `xoar-${host}`,
             authorization,
@@ -154,10 +156,11 @@ export class Supervisor {
       const audit = await AuditLog.open(nc, host);
       rmSync(paths.serviceStateRoot, { recursive: true, force: true });
       xenstore = await serveXenstoreSocket(policy, paths, nc);
-      const driver = new ProcessDriver({ logDir: paths.logDir });
+      const driver = hostDriver(policy, paths, log);
       const registry = new ServiceRegistry(new Set(policy.services.map((s) => s.id)));
       const natsUrl = broker.url;
-      const makesBeforeBreak = (service: ServicePolicy) => options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role);
+      const makesBeforeBreak = (service: ServicePolicy) =>
+        options.makeBeforeBreak !== false && MAKE_BEFORE_BREAK_ROLES.has(service.role) && (driver.sharesStateBetweenInstances || !keepsFiles(service.role));
       const specOf = (id: string, instance: number) => {
         const service = serviceOf(policy, id);
         const spec = instanceSpec(policy, service, { natsUrl, serviceStateRoot: paths.serviceStateRoot }, instance, keys.seedOf(id));
@@ -210,7 +213,7 @@ export class Supervisor {
         event: 'booting',
         policy: policy.source,
         natsUrl,
-        sandbox: driver.sandbox.level,
+        sandbox: driver.isolation,
         services: policy.services.map(({ id, role }) => ({ id, role })),
       });
       hostActor.start();
@@ -254,7 +257,7 @@ export class Supervisor {
       natsUrl: this.broker.url,
       natsPid: this.broker.pid > 0 ? this.broker.pid : null,
       driver: this.driver.kind,
-      sandbox: this.driver.sandbox.level,
+      sandbox: this.driver.isolation,
       violations: this.violationCount,
       xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
       services: this.policy.services.map((service) => this.serviceStatus(service)),
@@ -382,7 +385,7 @@ export class Supervisor {
     });
     await this.standbys.close();
     await this.audit.append(AuditKind.host, ReservedPrincipal.supervisor, { event: 'stopped' }).catch(() => undefined);
-    this.driver.close();
+    await this.driver.close();
     await this.xenstore?.close();
     await this.nc.drain().catch(() => undefined);
     await this.broker.stop();

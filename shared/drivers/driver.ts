@@ -71,6 +71,14 @@ export interface Snapshot {
 
 export interface ServiceDriver {
   readonly kind: string;
+  /** What keeps one instance from another, as status shows it: a process sandbox's level, `xen-domain`. */
+  readonly isolation: string;
+  /**
+   * Whether two instances of a service VM that keeps files may run at once over its state (a warm
+   * standby beside the live instance). The xen driver gives such a service a disk that one domain
+   * at a time may attach: it rolls back by replacement there.
+   */
+  readonly sharesStateBetweenInstances: boolean;
   /** Starts a new instance; resolves once it exists (it reports readiness on the bus). */
   start(spec: InstanceSpec): Promise<InstanceHandle>;
   /** Records the clean image of an initialised instance. */
@@ -79,4 +87,6 @@ export interface ServiceDriver {
   restore(snapshot: Snapshot, instance: number, seed: string, options?: { standby?: boolean }): Promise<InstanceHandle>;
   /** Ends an instance at once and resolves when it is gone. Idempotent. */
   destroy(handle: InstanceHandle): Promise<void>;
+  /** Lets go of what the driver holds (log files, watches); call once every instance is gone. */
+  close(): Promise<void>;
 }

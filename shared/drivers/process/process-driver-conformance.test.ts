@@ -22,7 +22,7 @@ describeDriverConformance('process', async () => {
     dispose: async () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => broker.close(resolve));
-      driver.close();
+      await driver.close();
       rmSync(logDir, { recursive: true, force: true });
     },
   };

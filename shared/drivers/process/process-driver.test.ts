@@ -31,10 +31,10 @@ describe('the process driver', () => {
     driver = new ProcessDriver({ logDir });
     broker = await silentBroker();
   });
-  afterAll(() => {
+  afterAll(async () => {
     for (const socket of broker.sockets) socket.destroy();
     broker.server.close();
-    driver.close();
+    await driver.close();
     rmSync(logDir, { recursive: true, force: true });
   });
 

@@ -47,6 +47,7 @@ const SERVICE_UID_BASE = 65000;
  */
 export class ProcessDriver implements ServiceDriver {
   readonly kind = 'process';
+  readonly sharesStateBetweenInstances = true;
   readonly sandbox: Sandbox;
   private readonly root = projectRoot();
   private readonly logs = new Map<string, WriteStream>();
@@ -114,8 +115,12 @@ export class ProcessDriver implements ServiceDriver {
     await handle.exited;
   }
 
+  get isolation(): string {
+    return this.sandbox.level;
+  }
+
   /** Closes the log files; call once every instance is gone. */
-  close(): void {
+  async close(): Promise<void> {
     for (const log of this.logs.values()) log.end();
     this.logs.clear();
   }

@@ -40,6 +40,8 @@ export interface XenInstanceHandle extends InstanceHandle {
  */
 export class XenDriver implements ServiceDriver {
   readonly kind = 'xen';
+  readonly isolation = 'xen-domain';
+  readonly sharesStateBetweenInstances = false;
   private readonly templates: Templates;
   private readonly addresses: AddressPool;
   private readonly deaths: DomainDeaths;
