@@ -26,6 +26,19 @@ export interface XenDriverOptions {
   log?: Logger;
 }
 
+/** The settings every template and instance domain is made with: the options, with their defaults. */
+export function templateSettings(options: Omit<XenDriverOptions, 'log' | 'controlNetwork'>): TemplateSettings {
+  return {
+    image: options.image,
+    stateDir: options.stateDir,
+    bridge: options.bridge ?? 'xenbr0',
+    defaultMemoryMiB: options.defaultMemoryMiB ?? 256,
+    vcpus: options.vcpus ?? 1,
+    diskSizeBytes: options.diskSizeBytes ?? 2 ** 30,
+    bootTimeoutMs: options.templateBootTimeoutMs ?? 120_000,
+  };
+}
+
 /** A service VM instance as a domain: no process id in dom0, a domid and a domain name instead. */
 export interface XenInstanceHandle extends InstanceHandle {
   domid: number;
@@ -51,15 +64,7 @@ export class XenDriver implements ServiceDriver {
     private readonly xen: XenToolstack,
     options: XenDriverOptions,
   ) {
-    this.settings = {
-      image: options.image,
-      stateDir: options.stateDir,
-      bridge: options.bridge ?? 'xenbr0',
-      defaultMemoryMiB: options.defaultMemoryMiB ?? 256,
-      vcpus: options.vcpus ?? 1,
-      diskSizeBytes: options.diskSizeBytes ?? 2 ** 30,
-      bootTimeoutMs: options.templateBootTimeoutMs ?? 120_000,
-    };
+    this.settings = templateSettings(options);
     this.templates = new Templates(xen, this.settings);
     this.addresses = new AddressPool(options.controlNetwork ?? '10.88.0.1/24');
     this.deaths = new DomainDeaths(xen, options.log ?? silentLogger);

@@ -1,0 +1,109 @@
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseXlList } from '../../shared/drivers/xen/xl-list.js';
+import { loadPolicy } from '../../shared/policy/load-policy.js';
+import { Supervisor } from '../../services/supervisor/supervisor.js';
+import { connectOperator, createGuest, destroyGuest } from '../support/guest-host.js';
+import { eventually } from '../support/test-host.js';
+
+/**
+ * A host on the xen driver, on the real hypervisor: run in dom0 of the lab (`npm run xen-lab`).
+ * Every assertion reads what Xen reports (`xl list`, xenstored through `xenstore-read`), not
+ * what the supervisor believes.
+ */
+const run = promisify(execFile);
+const inLab = process.env['XOAR_XEN_LAB'] === '1' && (process.env['PATH'] ?? '').split(delimiter).some((dir) => existsSync(join(dir, 'xl')));
+const POLICY = join(import.meta.dirname, '..', '..', 'deploy', 'xen', 'lab', 'lab-policy.json');
+/** Booting a domain under emulation (TCG) takes seconds; a host's first boot builds every template. */
+const LAB_TIMEOUT_MS = 20 * 60_000;
+
+async function domains(): Promise<Map<string, number>> {
+  const { stdout } = await run('xl', ['list']);
+  return new Map(parseXlList(stdout).map(({ name, domid }) => [name, domid]));
+}
+
+async function xenstoreRead(path: string): Promise<string | undefined> {
+  try {
+    return (await run('xenstore-read', [path])).stdout.trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function timed(label: string, began: number): void {
+  console.log(`[xen-lab] ${label}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+}
+
+describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
+  let supervisor: Supervisor;
+  let stateRoot: string;
+  let operator: NatsConnection;
+  const host = 'lab';
+  const instanceOf = (id: string) => supervisor.status().services.find((s) => s.id === id)?.instance ?? 0;
+
+  beforeAll(async () => {
+    stateRoot = process.env['XOAR_XEN_LAB_STATE'] ?? mkdtempSync('/var/lib/xoar/lab-');
+    const began = performance.now();
+    supervisor = await Supervisor.start({ policy: await loadPolicy(POLICY), stateRoot });
+    await supervisor.booted;
+    timed('host booted (templates built, every service VM restored from its own)', began);
+    operator = await connectOperator(supervisor);
+  }, LAB_TIMEOUT_MS);
+  afterAll(async () => {
+    await operator?.close();
+    await supervisor?.stop();
+    if (process.env['XOAR_XEN_LAB_STATE'] === undefined) rmSync(stateRoot, { recursive: true, force: true });
+  }, LAB_TIMEOUT_MS);
+
+  it('runs every permanent service VM as a domain of its own, running its service; boot is gone once its job is done', async () => {
+    const listed = await domains();
+    for (const id of ['xs-state', 'xs-logic', 'builder', 'toolstack', 'blk']) {
+      const domid = listed.get(`${host}-${id}-${instanceOf(id)}`);
+      expect(domid, `${id}'s domain in xl list`).toBeTypeOf('number');
+      expect(await xenstoreRead(`/local/domain/${domid}/data/xoar/state`)).toBe('running');
+    }
+    expect([...listed.keys()].filter((name) => name.startsWith(`${host}-boot-`))).toEqual([]);
+    const blk = listed.get(`${host}-blk-${instanceOf('blk')}`);
+    expect(await xenstoreRead(`/local/domain/${blk}/xoar/driver-domain`)).toBe('1');
+  });
+
+  it('rolls the block service VM back through save/restore: a new domain from its saved template, the old one gone', async () => {
+    const before = instanceOf('blk');
+    const began = performance.now();
+    await supervisor.restart('blk');
+    timed('blk rolled back (destroy, then restore from its template)', began);
+    const after = instanceOf('blk');
+    expect(after).toBeGreaterThan(before);
+    const listed = await domains();
+    expect(listed.has(`${host}-blk-${before}`)).toBe(false);
+    const domid = listed.get(`${host}-blk-${after}`);
+    expect(domid).toBeTypeOf('number');
+    await eventually(async () => ((await xenstoreRead(`/local/domain/${domid}/data/xoar/state`)) === 'running' ? true : undefined), 'the restored blk to run', 120_000);
+    const template = join(stateRoot, host, 'xen', 'images', 'blk.save');
+    const digest = createHash('sha256').update(readFileSync(template)).digest('hex');
+    expect(supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest).toBe(digest);
+  }, LAB_TIMEOUT_MS);
+
+  it('creates a guest as a domain whose disk the block service VM serves, then destroys it', async () => {
+    const began = performance.now();
+    await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } });
+    timed('guest g1 created through the toolstack and the builder', began);
+    const domid = (await domains()).get(`${host}-g1-1`);
+    expect(domid).toBeTypeOf('number');
+    const guest = () => supervisor.status().guests.find((g) => g.id === 'g1');
+    await eventually(() => ((guest()?.workload?.block?.writesAcked ?? 0) > 0 ? true : undefined), "g1's writes to be acknowledged by blk", 120_000);
+    expect(guest()?.workload?.block).toMatchObject({ verificationFailures: 0 });
+    await destroyGuest(operator, host, 'g1');
+    expect((await domains()).has(`${host}-g1-1`)).toBe(false);
+  }, LAB_TIMEOUT_MS);
+
+  it('stops the host: no domain of it is left', async () => {
+    await supervisor.stop();
+    expect([...(await domains()).keys()].filter((name) => name.startsWith(`${host}-`))).toEqual([]);
+  }, LAB_TIMEOUT_MS);
+});
