@@ -21,7 +21,7 @@ describe('xoar policy xen-configs', () => {
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("writes each service VM's template domain config as the xen driver makes it: driver domains, labels, kept disks", () => {
+  it("writes each service VM's template domain config as the xen driver makes it: driver domains, labels, the shared root disk, kept disks", () => {
     const result = xoar('policy', 'xen-configs', LAB_POLICY, '--out', out, '--state-dir', '/var/lib/xoar', '--json');
     expect(result.code).toBe(0);
     const configs = (JSON.parse(result.stdout) as { configs: Array<{ service: string; file: string }> }).configs;
@@ -32,11 +32,11 @@ describe('xoar policy xen-configs', () => {
     expect(blk).toContain('driver_domain = 1');
     expect(blk).toContain('seclabel = "system_u:system_r:xoar_blk_t"');
     expect(blk).toContain('memory = 192');
-    expect(blk).toContain('disk = [ "format=raw,vdev=xvdb,access=rw,target=/var/lib/xoar/lab/xen/disks/blk.img" ]');
+    expect(blk).toMatch(/^disk = \[ "format=raw,vdev=xvda,access=ro,target=.*\/\.xen-lab\/out\/service-root\.img", "format=raw,vdev=xvdb,access=rw,target=\/var\/lib\/xoar\/lab\/xen\/disks\/blk\.img" \]$/m);
     expect(blk).toMatch(/ramdisk = ".*\/\.xen-lab\/out\/service\.cpio\.gz"/);
     const builder = readFileSync(join(out, 'lab-builder-template.cfg'), 'utf8');
     expect(builder).not.toContain('driver_domain');
-    expect(builder).not.toMatch(/^disk =/m);
+    expect(builder).toMatch(/^disk = \[ "format=raw,vdev=xvda,access=ro,target=[^"]*service-root\.img" \]$/m);
   });
 
   it('refuses a policy on the process driver, and says how to fix it', () => {

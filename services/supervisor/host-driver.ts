@@ -9,8 +9,8 @@ import type { HostPaths } from './state-dir.js';
 /** The driver the policy names (`host.driver`), set up for this host's state directory. */
 export function hostDriver(policy: HostPolicy, paths: HostPaths, log: Logger): ServiceDriver {
   if (policy.host.driver === 'xen') {
-    const { kernel, ramdisk, bridge, controlNetwork } = policy.host.xen;
-    return new XenDriver(new XlToolstack(), { image: { kernel, ramdisk }, stateDir: paths.xenDir, bridge, controlNetwork, log });
+    const { bridge, controlNetwork, ...image } = policy.host.xen;
+    return new XenDriver(new XlToolstack(), { image, stateDir: paths.xenDir, bridge, controlNetwork, log });
   }
   return new ProcessDriver({ logDir: paths.logDir });
 }

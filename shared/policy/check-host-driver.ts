@@ -6,7 +6,7 @@ import { toPointer } from './json-pointer.js';
 export function checkHostDriver(document: HostPolicyDocument): PolicyProblem[] {
   const { driver, xen } = document.host;
   if (driver === 'xen' && xen === undefined) {
-    return [{ pointer: toPointer('host'), message: 'the xen driver needs host.xen: the kernel and ramdisk every service VM domain boots', hint: 'add "xen": { "kernel": "…/vmlinuz", "ramdisk": "…/service.cpio.gz" } to host (deploy/xen/README-image.md builds them)' }];
+    return [{ pointer: toPointer('host'), message: 'the xen driver needs host.xen: the kernel, ramdisk and root disk every service VM domain boots', hint: 'add "xen": { "kernel": "…/vmlinuz", "ramdisk": "…/service.cpio.gz", "rootDisk": "…/service-root.img" } to host (deploy/xen/README-image.md builds them)' }];
   }
   if (driver !== 'xen' && xen !== undefined) {
     return [{ pointer: toPointer('host', 'xen'), message: `host.xen is set but the driver is ${driver ?? 'process'} (the default), which does not use it`, hint: 'set "driver": "xen" in host, or remove host.xen' }];

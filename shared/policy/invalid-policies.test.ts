@@ -13,7 +13,7 @@ const fixtures = fileURLToPath(new URL('./fixtures/', import.meta.url));
  */
 const INVALID: ReadonlyArray<[file: string, pointer: string, line: number, message: string, hint: string]> = [
   // host
-  ['xen-without-settings.json', '/host', 3, 'the xen driver needs host.xen: the kernel and ramdisk every service VM domain boots', 'deploy/xen/README-image.md builds them'],
+  ['xen-without-settings.json', '/host', 3, 'the xen driver needs host.xen: the kernel, ramdisk and root disk every service VM domain boots', 'deploy/xen/README-image.md builds them'],
   ['xen-settings-on-process.json', '/host/xen', 5, 'host.xen is set but the driver is process (the default), which does not use it', 'set "driver": "xen" in host, or remove host.xen'],
   ['xen-bad-control-network.json', '/host/xen/controlNetwork', 6, '"10.88.0.1" does not match ^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$', "dom0's address on the bridge, with its prefix"],
   // tenants

@@ -44,6 +44,7 @@ export interface GrantDocument {
 export interface XenHostDocument {
   kernel: string;
   ramdisk: string;
+  rootDisk: string;
   bridge?: string;
   controlNetwork?: string;
 }

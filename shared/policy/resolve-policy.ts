@@ -49,8 +49,9 @@ export function resolvePolicy(document: HostPolicyDocument, file: string): HostP
 
 function resolveHost(host: HostPolicyDocument['host'], policyDir: string): HostPolicy['host'] {
   if (host.driver !== 'xen' || host.xen === undefined) return { name: host.name, driver: policyDefaults.driver };
-  const { kernel, ramdisk, bridge = policyDefaults.xen.bridge, controlNetwork = policyDefaults.xen.controlNetwork } = host.xen;
-  return { name: host.name, driver: 'xen', xen: { kernel: resolve(policyDir, kernel), ramdisk: resolve(policyDir, ramdisk), bridge, controlNetwork } };
+  const { kernel, ramdisk, rootDisk, bridge = policyDefaults.xen.bridge, controlNetwork = policyDefaults.xen.controlNetwork } = host.xen;
+  const path = (file: string) => resolve(policyDir, file);
+  return { name: host.name, driver: 'xen', xen: { kernel: path(kernel), ramdisk: path(ramdisk), rootDisk: path(rootDisk), bridge, controlNetwork } };
 }
 
 /** A device without `backend` is served by the one service of its kind that serves the guest (`checkGuests` made sure there is one). */

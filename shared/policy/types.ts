@@ -105,6 +105,7 @@ export type PciSource = { kind: 'sysfs'; root: string } | { kind: 'fixture'; pat
 export interface XenHostSettings {
   kernel: string;
   ramdisk: string;
+  rootDisk: string;
   bridge: string;
   /** dom0's address on the bridge with its prefix (`10.88.0.1/24`). */
   controlNetwork: string;

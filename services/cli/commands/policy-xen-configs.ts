@@ -36,9 +36,9 @@ export const policyXenConfigsCommand: CommandModule<GlobalOptions, Options> = {
     runCommand(argv, async () => {
       const policy = await loadPolicy(argv.file);
       if (policy.host.driver !== 'xen') throw new NotXenPolicyError(policy.source, policy.host.driver);
-      const { kernel, ramdisk, bridge, controlNetwork } = policy.host.xen;
+      const { bridge, controlNetwork, ...image } = policy.host.xen;
       const paths = hostPaths(argv.stateDir, policy.host.name);
-      const settings = templateSettings({ image: { kernel, ramdisk }, stateDir: paths.xenDir, bridge });
+      const settings = templateSettings({ image, stateDir: paths.xenDir, bridge });
       const brokerUrl = `nats://${controlNetwork.split('/')[0]}:4222`;
       mkdirSync(argv.out, { recursive: true });
       const written = policy.services.map((service) => {

@@ -6,7 +6,7 @@ import { MIN_SERVICE_MEMORY_MIB, serviceDomainConfig, type ServiceDomainSettings
 import { renderXlConfig } from './xl-config-text.js';
 
 const settings: ServiceDomainSettings = {
-  image: { kernel: '/boot/vmlinuz-6.1.0-pv', ramdisk: '/var/lib/xoar/service-initrd.img', kernelArgs: ['quiet'] },
+  image: { kernel: '/boot/vmlinuz-6.1.0-pv', ramdisk: '/var/lib/xoar/service-initrd.img', rootDisk: '/var/lib/xoar/service-root.img', kernelArgs: ['quiet'] },
   bridge: 'xenbr0',
   stateDir: '/var/lib/xoar/xen',
   defaultMemoryMiB: 256,
@@ -22,7 +22,7 @@ function settingsOf(config: ReturnType<typeof serviceDomainConfig>): Map<string,
 }
 
 describe('the xl.cfg of a service VM domain', () => {
-  it('is a PV domain booting the service initramfs, destroyed whenever it ends, on the control network', () => {
+  it('is a PV domain booting the service initramfs and the shared root disk, read-only, kept when it ends (for the driver to read its exit), on the control network', () => {
     const name = 'h1-builder-3';
     expect(renderXlConfig(serviceDomainConfig(spec(), name, settings), 'test')).toBe(
       [
@@ -34,11 +34,12 @@ describe('the xl.cfg of a service VM domain', () => {
         'memory = 256',
         'maxmem = 256',
         'vcpus = 1',
-        'on_poweroff = "destroy"',
-        'on_reboot = "destroy"',
-        'on_crash = "destroy"',
+        'on_poweroff = "preserve"',
+        'on_reboot = "preserve"',
+        'on_crash = "preserve"',
         'seclabel = "system_u:system_r:xoar_builder_t"',
         `vif = [ "bridge=xenbr0,mac=${controlMac(name)}" ]`,
+        'disk = [ "format=raw,vdev=xvda,access=ro,target=/var/lib/xoar/service-root.img" ]',
         '',
       ].join('\n'),
     );
@@ -70,8 +71,9 @@ describe('the xl.cfg of a service VM domain', () => {
 
   it('gives a service VM that keeps files a disk of its own as xvdb, read-write', () => {
     const config = settingsOf(serviceDomainConfig(spec({ id: 'xs-state', role: Role.xenstoreState, writePaths: ['/var/lib/xoar/state/xs-state'] }), 'd', settings));
-    expect(config.get('disk')).toEqual(['format=raw,vdev=xvdb,access=rw,target=/var/lib/xoar/xen/disks/xs-state.img']);
-    expect(settingsOf(serviceDomainConfig(spec(), 'd', settings)).has('disk')).toBe(false);
+    const root = 'format=raw,vdev=xvda,access=ro,target=/var/lib/xoar/service-root.img';
+    expect(config.get('disk')).toEqual([root, 'format=raw,vdev=xvdb,access=rw,target=/var/lib/xoar/xen/disks/xs-state.img']);
+    expect(settingsOf(serviceDomainConfig(spec(), 'd', settings)).get('disk')).toEqual([root]);
   });
 
   it("sizes memory by the policy's limit, in whole MiB, with no room to balloon", () => {

@@ -6,10 +6,15 @@ import { XenConfigInvalidError } from './errors.js';
 import { roleSeclabel } from './seclabels.js';
 import { specString, type XlConfig } from './xl-config-text.js';
 
-/** What every service VM domain boots: Debian's PV kernel and the service initramfs (its /init runs the boot protocol). */
+/**
+ * What every service VM domain boots: Debian's PV kernel, the service initramfs and the read-only
+ * root disk they mount (node and xoar's code); its /init runs the boot protocol
+ * (deploy/xen/README-image.md).
+ */
 export interface ServiceDomainImage {
   kernel: string;
   ramdisk: string;
+  rootDisk: string;
   /** Kernel arguments after `console=hvc0`. */
   kernelArgs?: readonly string[];
 }
@@ -46,12 +51,14 @@ export function serviceDiskPath(stateDir: string, spec: Pick<ServiceDomainSpec, 
  * The xl.cfg of one service VM domain, a template or an instance: they differ only in name (and
  * so MAC), so that restoring an instance from its template reconnects the devices the template's
  * kernel already has. The supervisor, not xl, decides what happens when a domain ends: every
- * `on_*` action is `destroy`.
+ * `on_*` action is `preserve`, so that the driver reads the exit code before it destroys it.
  */
 export function serviceDomainConfig(spec: ServiceDomainSpec, name: string, settings: ServiceDomainSettings): XlConfig {
   const source = `service VM "${spec.id}"`;
   const memory = memoryMiB(spec, settings, source);
   const disk = serviceDiskPath(settings.stateDir, spec);
+  // Shared by every service VM domain, so read-only.
+  const rootDisk = specString('disk', [['format', 'raw'], ['vdev', 'xvda'], ['access', 'ro'], ['target', settings.image.rootDisk]], source);
   return [
     ['name', name],
     ['type', 'pv'],
@@ -61,13 +68,13 @@ export function serviceDomainConfig(spec: ServiceDomainSpec, name: string, setti
     ['memory', memory],
     ['maxmem', memory],
     ['vcpus', settings.vcpus],
-    ['on_poweroff', 'destroy'],
-    ['on_reboot', 'destroy'],
-    ['on_crash', 'destroy'],
+    ['on_poweroff', 'preserve'],
+    ['on_reboot', 'preserve'],
+    ['on_crash', 'preserve'],
     ['seclabel', roleSeclabel(spec.role, source)],
     ...(isDriverDomain(spec.role) ? ([['driver_domain', 1]] as const) : []),
     ['vif', [specString('vif', [['bridge', settings.bridge], ['mac', controlMac(name)]], source)]],
-    ...(disk === undefined ? [] : ([['disk', [specString('disk', [['format', 'raw'], ['vdev', 'xvdb'], ['access', 'rw'], ['target', disk]], source)]]] as const)),
+    ['disk', [rootDisk, ...(disk === undefined ? [] : [specString('disk', [['format', 'raw'], ['vdev', 'xvdb'], ['access', 'rw'], ['target', disk]], source)])]],
   ];
 }
 

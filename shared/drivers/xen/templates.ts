@@ -75,6 +75,7 @@ export class Templates {
       .update(text)
       .update(await this.digests.of(this.settings.image.kernel))
       .update(await this.digests.of(this.settings.image.ramdisk))
+      .update(await this.digests.of(this.settings.image.rootDisk))
       .digest('hex');
     const file = this.saveFile(spec.id);
     const inputsFile = join(dirname(file), `${spec.id}.inputs`);

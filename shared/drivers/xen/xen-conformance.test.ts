@@ -10,7 +10,7 @@ import { XlToolstack } from './xl-toolstack.js';
 
 /**
  * The driver conformance suite on real Xen, in dom0 of the lab, as root:
- *   XOAR_XEN_LAB=1 XOAR_XEN_KERNEL=/boot/vmlinuz-… XOAR_XEN_RAMDISK=/…/service-initrd.img \
+ *   XOAR_XEN_LAB=1 XOAR_XEN_KERNEL=/boot/vmlinuz-… XOAR_XEN_RAMDISK=/…/service.cpio.gz XOAR_XEN_ROOT_DISK=/…/service-root.img \
  *   npx vitest run shared/drivers/xen/xen-conformance.test.ts
  * Optional: XOAR_XEN_STATE_DIR (keeps templates between runs), XOAR_XEN_BROKER_HOST (dom0 on
  * xenbr0, 10.88.0.1), XOAR_XEN_XENSTORED_SOCKET.
@@ -27,7 +27,7 @@ if (inLab) {
       // Instances left by an earlier run that stopped half-way would clash by name.
       for (const { name } of await xen.list()) if (name.startsWith(`${HOST}-`)) await xen.destroy(name);
       const stateDir = env['XOAR_XEN_STATE_DIR'] ?? mkdtempSync(join(tmpdir(), 'xoar-xen-conformance-'));
-      const driver = new XenDriver(xen, { image: { kernel: required('XOAR_XEN_KERNEL'), ramdisk: required('XOAR_XEN_RAMDISK') }, stateDir });
+      const driver = new XenDriver(xen, { image: { kernel: required('XOAR_XEN_KERNEL'), ramdisk: required('XOAR_XEN_RAMDISK'), rootDisk: required('XOAR_XEN_ROOT_DISK'), kernelArgs: ['quiet'] }, stateDir });
       const brokerHost = env['XOAR_XEN_BROKER_HOST'] ?? '10.88.0.1';
       // A "broker" that accepts connections and never answers: instances stay alive, waiting.
       const sockets: Socket[] = [];

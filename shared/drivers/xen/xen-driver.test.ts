@@ -16,7 +16,7 @@ let xen: FakeXen;
 let driver: XenDriver;
 
 function options(overrides: Partial<XenDriverOptions> = {}): XenDriverOptions {
-  return { image: { kernel: join(dir, 'vmlinuz'), ramdisk: join(dir, 'initrd.img') }, stateDir: join(dir, 'state'), ...overrides };
+  return { image: { kernel: join(dir, 'vmlinuz'), ramdisk: join(dir, 'initrd.img'), rootDisk: join(dir, 'root.img') }, stateDir: join(dir, 'state'), ...overrides };
 }
 
 function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
@@ -27,6 +27,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'xoar-xen-driver-'));
   writeFileSync(join(dir, 'vmlinuz'), 'kernel');
   writeFileSync(join(dir, 'initrd.img'), 'initramfs, code v1');
+  writeFileSync(join(dir, 'root.img'), 'node and the code');
   xen = new FakeXen();
   driver = new XenDriver(xen, options());
 });
