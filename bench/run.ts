@@ -3,6 +3,7 @@ import { type HostPolicy, Role } from '../shared/policy/types.js';
 import { type BenchHost, benchPolicy, startBenchHost } from './bench-host.js';
 import { GapClients, type RollbackHow, perRequestThroughput, rollbackWindows, unavailability } from './rollback-bench.js';
 import { printAuditBench } from './audit-bench.js';
+import { printDriverBench } from './driver-bench.js';
 import { printGuestBench } from './guest-bench.js';
 import { type Summary, summarise } from './stats.js';
 import { printXenstoreBench } from './xenstore-bench.js';
@@ -21,8 +22,8 @@ const PER_REQUEST_CLIENTS = 4;
 /** One client: on two cores, more clients pinging flat out would measure their own contention. */
 const GAP_CLIENTS = 1;
 const ROLLBACK_TARGET = Role.block;
-/** Sections to run (comma-separated: rollback, per-request, guests, xenstore, audit); default all. */
-const SECTIONS = ['rollback', 'per-request', 'guests', 'xenstore', 'audit'];
+/** Sections to run (comma-separated: rollback, per-request, guests, xenstore, audit, drivers); default all. */
+const SECTIONS = ['rollback', 'per-request', 'guests', 'xenstore', 'audit', 'drivers'];
 const ONLY = process.env['XOAR_BENCH_ONLY']?.split(',').map((section) => section.trim());
 const unknownSections = ONLY?.filter((section) => !SECTIONS.includes(section)) ?? [];
 if (unknownSections.length > 0) throw new Error(`XOAR_BENCH_ONLY names no section "${unknownSections.join('", "')}" (sections: ${SECTIONS.join(', ')})`);
@@ -88,6 +89,7 @@ async function main(): Promise<void> {
     progress('audit');
     await printAuditBench();
   }
+  if (runs('drivers')) await printDriverBench(progress);
   progress('');
 }
 

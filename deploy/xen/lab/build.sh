@@ -56,7 +56,7 @@ fi
 [ -s "$LAB_OUT/vmlinuz" ] || cp "$LAB_XROOT/boot/vmlinuz-$kver" "$LAB_OUT/vmlinuz"
 
 # --- 4. dom0 initramfs -------------------------------------------------------------------
-dom0_inputs="$here/dom0-init.sh $here/lib.sh $here/build.sh"
+dom0_inputs="$here/dom0-init.sh $here/lib.sh $here/build.sh $LAB_REPO/package-lock.json"
 if [ "${XEN_LAB_REBUILD:-0}" = 1 ] || [ ! -s "$LAB_OUT/dom0.cpio.gz" ] \
    || [ -n "$(find $dom0_inputs -newer "$LAB_OUT/dom0.cpio.gz" 2>/dev/null)" ]; then
   lab_log "building dom0.cpio.gz"
@@ -75,6 +75,8 @@ if [ "${XEN_LAB_REBUILD:-0}" = 1 ] || [ ! -s "$LAB_OUT/dom0.cpio.gz" ] \
   ln -s /host/usr/sbin/nats-server "$stage/usr/sbin/nats-server"
   extra=(/usr/bin/node)
   [ -x /usr/sbin/nats-server ] && extra+=(/usr/sbin/nats-server)
+  # Native addons the test runner loads from the repo's node_modules (vitest's bundler, rolldown).
+  while IFS= read -r addon; do extra+=("$addon"); done < <(find "$LAB_REPO/node_modules" -name '*.node' -path '*linux-x64-gnu*' 2>/dev/null)
   lab_resolve_libs "$stage" "${extra[@]}"
   # Drop what dom0 never runs (python bindings, HVM firmware) to keep the cpio small.
   rm -f "$stage"/usr/lib/xen-$LAB_XEN_VER/bin/{pygrub,xenpvnetboot,xen-kdd,test-*}

@@ -17,4 +17,6 @@ if [ "$status" -ne 0 ]; then
     echo "--- $f (last 30 lines)"; tail -n 30 "$f" | tr -d '\r' || true
   done
 fi
+echo "=== xen-lab: the driver bench (xl next to the process driver)"
+XOAR_BENCH_ONLY=drivers node dist/bench/run.js || status=$?
 exit "$status"

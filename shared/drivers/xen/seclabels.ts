@@ -1,3 +1,4 @@
+import { GUEST_ROLE } from '../../guest/guest-config.js';
 import { Role } from '../../policy/types.js';
 import { XenConfigInvalidError } from './errors.js';
 
@@ -15,6 +16,7 @@ import { XenConfigInvalidError } from './errors.js';
  * | xoar_builder_t | create and build domains, map their memory while building |
  * | xoar_toolstack_t | pause, unpause, destroy the guests it manages |
  * | xoar_blk_t, xoar_net_t | driver domains: their assigned devices, event channels and grant maps with the guests they serve |
+ * | domU_t | a guest: nothing beyond its own domain |
  *
  * Without XSM in the hypervisor, xl warns "XSM Disabled: seclabel not supported" and goes on.
  */
@@ -29,9 +31,8 @@ const ROLE_TYPES: Readonly<Record<Role, string>> = {
   [Role.network]: 'xoar_net_t',
 };
 
-export const GUEST_SECLABEL = seclabelOf('domU_t');
-
 export function roleSeclabel(role: string, source: string): string {
+  if (role === GUEST_ROLE) return seclabelOf('domU_t');
   const type = (ROLE_TYPES as Readonly<Record<string, string>>)[role];
   if (type === undefined) throw new XenConfigInvalidError('seclabel', source, `role "${role}" has no XSM type`, `give the role a type in shared/drivers/xen/seclabels.ts and the FLASK policy; known roles: ${Object.keys(ROLE_TYPES).join(', ')}`);
   return seclabelOf(type);

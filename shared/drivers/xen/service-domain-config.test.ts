@@ -58,10 +58,11 @@ describe('the xl.cfg of a service VM domain', () => {
     }
   });
 
-  it('labels each role with its own XSM type', () => {
+  it('labels each role with its own XSM type, and a guest as an ordinary domU', () => {
     const labels = Object.values(Role).map((role) => settingsOf(serviceDomainConfig(spec({ role }), 'd', settings)).get('seclabel'));
     expect(new Set(labels).size).toBe(Object.values(Role).length);
     expect(settingsOf(serviceDomainConfig(spec({ role: Role.block }), 'd', settings)).get('seclabel')).toBe('system_u:system_r:xoar_blk_t');
+    expect(settingsOf(serviceDomainConfig(spec({ role: 'guest' }), 'd', settings)).get('seclabel')).toBe('system_u:system_r:domU_t');
   });
 
   it('refuses a role with no XSM type, saying where to add one', () => {
