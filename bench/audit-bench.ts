@@ -10,6 +10,7 @@ import { verifyChain } from '../shared/audit/verify-chain.js';
 import { createPrincipalKey } from '../shared/broker/credentials.js';
 import { startNatsServer } from '../shared/broker/nats-server.js';
 import { connectAs } from '../shared/bus/connect.js';
+import { seededRandom } from '../shared/seeded-random.js';
 import { REQUEST_REPORT_MS } from '../shared/service/request-ledger.js';
 import { type Summary, summarise } from './stats.js';
 
@@ -51,17 +52,6 @@ const progress = (text: string) => process.stderr.write(`\r\x1b[2K${text}`);
 const row = (label: string, value: string, reference: string) => console.log(`  ${label.padEnd(46)} ${value.padEnd(34)} ${reference}`);
 const ms = (s: Summary) => `median ${s.median.toFixed(2)} ms, p99 ${s.p99.toFixed(2)} ms (n=${s.n})`;
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so every run measures the same log. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
-    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
-    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** How often guests come and go in a synthetic log. */
 interface Workload {
   label: string;
@@ -83,7 +73,7 @@ const HEAVY_CHURN: Workload = { label: 'heavy guest churn', guestEvents: 0.28, l
  * `chained`: with real `prev` hashes (for verifying), or not (faster to make).
  */
 function syntheticLog(count: number, workload: Workload, chained: boolean): { records: AuditRecord[]; guests: number } {
-  const next = random(42);
+  const next = seededRandom(42);
   const pick = <T>(list: readonly T[]) => list[Math.floor(next() * list.length)] as T;
   const records: AuditRecord[] = [];
   const live: Array<{ guest: string; edges: Array<[string, 'builder' | 'xenstore' | 'device']> }> = [];
@@ -169,7 +159,7 @@ function buildIndex(records: readonly AuditRecord[]): { index: AuditIndex; ms: n
 
 /** Exposure queries for random components and times over the log: latencies, and guests exposed on average. */
 function queryLatencies(index: AuditIndex, end: number): { latencies: Summary; guests: number } {
-  const next = random(7);
+  const next = seededRandom(7);
   const components = ['blk-shared', 'net-1', 'xs-logic', 'builder', 'toolstack'];
   const latencies: number[] = [];
   let exposed = 0;

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ChainedLog, at } from '../../test/audit/support/chained-log.js';
-
-/** A small deterministic generator (mulberry32), so that a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded-random.js';
 
 describe('the audit index', () => {
   it('finds exactly the dependency intervals that overlap a window, skipping blocks that had ended before it', () => {
-    const next = random(11);
+    const next = seededRandom(11);
     const log = new ChainedLog();
     for (let guest = 0; guest < 700; guest++) {
       const from = Math.floor(next() * 1000);
