@@ -127,7 +127,15 @@ describe('the xoar CLI against a running host', () => {
     const exposure = xoar(stateDir, 'audit', 'exposure', '--component', 'net', '--since', new Date(Date.now() - 60_000).toISOString(), '--json');
     expect(exposure.code).toBe(0);
     // The role comes from the host's booting record: a network backend does not keep state across rollbacks.
-    expect(exposure.json()).toMatchObject({ component: 'net', compromised: [{ component: 'net', role: 'network' }], guests: [] });
+    // Its xenbus back-end talks to XenStore-Logic, which writes to XenStore-State: the request records carry the compromise on.
+    const answer = exposure.json() as { compromised: Array<{ component: string; role: string; windows: Array<{ because: string[] }> }>; guests: unknown[] };
+    expect(answer).toMatchObject({ component: 'net', guests: [] });
+    expect(answer.compromised.map(({ component, role }) => [component, role])).toEqual([
+      ['net', 'network'],
+      ['xs-logic', 'xenstore-logic'],
+      ['xs-state', 'xenstore-state'],
+    ]);
+    expect(answer.compromised[1]?.windows[0]?.because).toContainEqual(expect.stringMatching(/^xs-logic accepted (a request|requests) from net /));
   });
 
   it('policy apply takes a new restart schedule live, and refuses with exit 3 what needs a restart, applying nothing', () => {

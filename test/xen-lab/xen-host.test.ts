@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseXlList } from '../../shared/drivers/xen/xl-list.js';
+import { createLogger } from '../../shared/log/logger.js';
 import { loadPolicy } from '../../shared/policy/load-policy.js';
 import { Supervisor } from '../../services/supervisor/supervisor.js';
 import { connectOperator, createGuest, destroyGuest } from '../support/guest-host.js';
@@ -49,7 +50,8 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
   beforeAll(async () => {
     stateRoot = process.env['XOAR_XEN_LAB_STATE'] ?? mkdtempSync('/var/lib/xoar/lab-');
     const began = performance.now();
-    supervisor = await Supervisor.start({ policy: await loadPolicy(POLICY), stateRoot });
+    // The supervisor's log on the console: under emulation a boot takes minutes, and shows its progress.
+    supervisor = await Supervisor.start({ policy: await loadPolicy(POLICY), stateRoot, log: createLogger(process.stderr, { component: 'supervisor' }) });
     await supervisor.booted;
     timed('host booted (templates built, every service VM restored from its own)', began);
     operator = await connectOperator(supervisor);
