@@ -21,20 +21,20 @@ describe('xoar policy xen-configs', () => {
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("writes each service VM's template domain config as the xen driver makes it: driver domains, labels, the shared root disk, kept disks", () => {
+  it("writes each service VM's domain config as the xen driver makes it: driver domains, labels, the shared root disk, kept disks", () => {
     const result = xoar('policy', 'xen-configs', LAB_POLICY, '--out', out, '--state-dir', '/var/lib/xoar', '--json');
     expect(result.code).toBe(0);
     const configs = (JSON.parse(result.stdout) as { configs: Array<{ service: string; file: string }> }).configs;
     expect(configs.map((c) => c.service)).toEqual(['boot', 'xs-state', 'xs-logic', 'builder', 'toolstack', 'blk']);
-    expect(readdirSync(out).sort()).toEqual(configs.map((c) => `lab-${c.service}-template.cfg`).sort());
-    const blk = readFileSync(join(out, 'lab-blk-template.cfg'), 'utf8');
-    expect(blk).toContain('name = "lab-blk-template"');
+    expect(readdirSync(out).sort()).toEqual(configs.map((c) => `lab-${c.service}.cfg`).sort());
+    const blk = readFileSync(join(out, 'lab-blk.cfg'), 'utf8');
+    expect(blk).toContain('name = "lab-blk-1"');
     expect(blk).toContain('driver_domain = 1');
     expect(blk).toContain('seclabel = "system_u:system_r:xoar_blk_t"');
     expect(blk).toContain('memory = 192');
     expect(blk).toMatch(/^disk = \[ "format=raw,vdev=xvda,access=ro,target=.*\/\.xen-lab\/out\/service-root\.img", "format=raw,vdev=xvdb,access=rw,target=\/var\/lib\/xoar\/lab\/xen\/disks\/blk\.img" \]$/m);
     expect(blk).toMatch(/ramdisk = ".*\/\.xen-lab\/out\/service\.cpio\.gz"/);
-    const builder = readFileSync(join(out, 'lab-builder-template.cfg'), 'utf8');
+    const builder = readFileSync(join(out, 'lab-builder.cfg'), 'utf8');
     expect(builder).not.toContain('driver_domain');
     expect(builder).toMatch(/^disk = \[ "format=raw,vdev=xvda,access=ro,target=[^"]*service-root\.img" \]$/m);
   });

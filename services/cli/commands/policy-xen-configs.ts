@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
-import { templateDomainName } from '../../../shared/drivers/xen/domain-names.js';
+import { instanceDomainName } from '../../../shared/drivers/xen/domain-names.js';
 import { serviceDomainConfig } from '../../../shared/drivers/xen/service-domain-config.js';
 import { templateSettings } from '../../../shared/drivers/xen/xen-driver.js';
 import { renderXlConfig } from '../../../shared/drivers/xen/xl-config-text.js';
@@ -21,9 +21,9 @@ export class NotXenPolicyError extends XoarError {
 }
 
 /**
- * Writes the xl.cfg each service VM's template domain is created from, as the xen driver makes
- * it for this host (instances are restored from the template under `<host>-<id>-<n>`, with their
- * own name and MAC and nothing else changed): for review, or to install on a host by hand.
+ * Writes the xl.cfg of each service VM's first instance (`<host>-<id>-1`) as the xen driver makes
+ * it for this host; later instances differ in name and MAC only: for review, or to install on a
+ * host by hand.
  */
 export const policyXenConfigsCommand: CommandModule<GlobalOptions, Options> = {
   command: 'xen-configs <file>',
@@ -31,7 +31,7 @@ export const policyXenConfigsCommand: CommandModule<GlobalOptions, Options> = {
   builder: (yargs) =>
     yargs
       .positional('file', { type: 'string', demandOption: true, describe: 'the policy (JSON or YAML), with host.driver "xen"' })
-      .option('out', { type: 'string', demandOption: true, describe: 'the directory to write <host>-<id>-template.cfg files into' }),
+      .option('out', { type: 'string', demandOption: true, describe: 'the directory to write <host>-<id>.cfg files into' }),
   handler: (argv) =>
     runCommand(argv, async () => {
       const policy = await loadPolicy(argv.file);
@@ -43,8 +43,8 @@ export const policyXenConfigsCommand: CommandModule<GlobalOptions, Options> = {
       mkdirSync(argv.out, { recursive: true });
       const written = policy.services.map((service) => {
         const spec = instanceSpec(policy, service, { natsUrl: brokerUrl, serviceStateRoot: paths.serviceStateRoot }, 0, '');
-        const name = templateDomainName(policy.host.name, service.id);
-        const file = join(argv.out, `${name}.cfg`);
+        const name = instanceDomainName(policy.host.name, service.id, 1);
+        const file = join(argv.out, `${policy.host.name}-${service.id}.cfg`);
         writeFileSync(file, renderXlConfig(serviceDomainConfig(spec, name, settings), `service VM "${service.id}"`));
         return { service: service.id, role: service.role, domain: name, file };
       });

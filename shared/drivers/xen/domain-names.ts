@@ -6,9 +6,9 @@ export function instanceDomainName(host: string, id: string, instance: number): 
   return `${host}-${id}-${instance}`;
 }
 
-/** The domain a service VM's template is booted in, then saved from (which ends it). */
-export function templateDomainName(host: string, id: string): string {
-  return `${host}-${id}-template`;
+/** The domain a template of one shape (templateShape) is booted in, then saved from (which ends it). */
+export function templateDomainName(host: string, shape: string): string {
+  return `${host}-template-${shape}`;
 }
 
 /** Xen's OUI (00:16:3e), then three bytes of the domain name's sha256: the same domain, the same MAC. */

@@ -46,9 +46,9 @@ export class XenConfigInvalidError extends XoarError {
 }
 
 export class XenTemplateTimeoutError extends XoarError {
-  constructor(id: string, domain: string, timeoutMs: number, state: string | undefined) {
-    super('xen-template-timeout', `the template of service VM "${id}" (domain ${domain}) did not reach data/xoar/state = waiting within ${timeoutMs} ms (last state: ${state ?? 'none'})`, {
-      hint: `watch it boot with \`xl console ${domain}\` while the driver retries; check the kernel and service initramfs paths and that the initramfs has the role's code`,
+  constructor(shape: string, domain: string, timeoutMs: number, state: string | undefined) {
+    super('xen-template-timeout', `the template "${shape}" (domain ${domain}) did not reach data/xoar/state = waiting within ${timeoutMs} ms (last state: ${state ?? 'none'})`, {
+      hint: `read its console log (/var/log/xen/console/guest-${domain}.log) or \`timeout -s KILL 30 xl console ${domain}\`; check the kernel, initramfs and root disk paths in the policy`,
     });
   }
 }

@@ -42,6 +42,17 @@ export function isDriverDomain(role: string): boolean {
   return DRIVER_DOMAIN_ROLES.has(role);
 }
 
+/**
+ * What a template must have for an instance to be restored from it: the memory it was booted
+ * with and whether it has a disk of its own as xvdb. Everything else in an instance's xl.cfg
+ * (name, MAC, label, driver domain, which disk) is applied by `xl restore` from the instance's
+ * own config, so service VMs of one shape share a template.
+ */
+export function templateShape(spec: ServiceDomainSpec, settings: ServiceDomainSettings): string {
+  const ownDisk = spec.writePaths.length > 0 ? '-own-disk' : '';
+  return `${memoryMiB(spec, settings, `service VM "${spec.id}"`)}mib${ownDisk}`;
+}
+
 /** A service VM that keeps files (spec.writePaths) keeps them on a disk of its own, mounted at the first path. */
 export function serviceDiskPath(stateDir: string, spec: Pick<ServiceDomainSpec, 'id' | 'writePaths'>): string | undefined {
   return spec.writePaths.length === 0 ? undefined : join(stateDir, 'disks', `${spec.id}.img`);

@@ -7,12 +7,13 @@ import { templateDomainName } from './domain-names.js';
 import { XenTemplateTimeoutError } from './errors.js';
 import { FileDigests } from './file-digests.js';
 import { statePath } from './identity.js';
-import { serviceDiskPath, serviceDomainConfig, type ServiceDomainSettings, type ServiceDomainSpec } from './service-domain-config.js';
+import { GUEST_ROLE } from '../../guest/guest-config.js';
+import { serviceDiskPath, serviceDomainConfig, type ServiceDomainSettings, type ServiceDomainSpec, templateShape } from './service-domain-config.js';
 import type { XenToolstack } from './toolstack.js';
 
-/** A service VM's clean image: its template domain, saved. Its digest is the save file's sha256. */
+/** A clean image of one shape (templateShape): its template domain, saved. Its digest is the save file's sha256. */
 export interface Template {
-  id: string;
+  shape: string;
   file: string;
   digest: string;
   savedAt: number;
@@ -31,17 +32,18 @@ export type TemplateSpec = ServiceDomainSpec & { host: string };
 const WAITING = 'waiting';
 
 /**
- * Templates, one a service VM: a domain booted to `waiting` and saved with `xl save`
- * (`<stateDir>/images/<id>.save`). Every instance is restored from it and only then given its
- * identity, so the image holds no identity at all:
+ * Templates, one a shape (memory, own disk or not): a domain booted to `waiting` and saved with
+ * `xl save` (`<stateDir>/images/<shape>.save`). Every instance of every service VM of that shape
+ * is restored from it and only then given its identity, so the image holds no identity at all:
  * - no seed and no instance number: the file is a credential-free artifact on disk, and no
  *   restored instance can act as another;
  * - no network configuration and no connection: a TCP connection saved in memory would come back
  *   in every instance restored, each resuming the same session with the broker;
  * - nothing the bus ever sent: the image is clean by construction, which is what a rollback
  *   restores.
- * A template is built again when what it boots changes: the kernel, the initramfs (the code) or
- * its xl.cfg (recorded beside it in `<id>.inputs`).
+ * A template boots as an ordinary domU, with a scratch disk of its own where its shape has one,
+ * so building it never touches a service's disk. It is built again when what it boots changes:
+ * the kernel, the initramfs, the root disk or its xl.cfg (recorded beside it in `<shape>.inputs`).
  */
 export class Templates {
   private readonly building = new Map<string, Promise<Template>>();
@@ -52,43 +54,47 @@ export class Templates {
     private readonly settings: TemplateSettings,
   ) {}
 
-  /** The service VM's template, built first if it is missing or stale. */
-  ensure(spec: TemplateSpec): Promise<Template> {
-    let template = this.building.get(spec.id);
+  /** The template a service VM's instances are restored from, built first if it is missing or stale; the service's disk made if missing. */
+  async ensure(spec: TemplateSpec): Promise<Template> {
+    await this.prepareDisk(spec);
+    const shape = templateShape(spec, this.settings);
+    let template = this.building.get(shape);
     if (template === undefined) {
-      template = this.ensureNow(spec).finally(() => this.building.delete(spec.id));
-      this.building.set(spec.id, template);
+      template = this.ensureNow(spec, shape).finally(() => this.building.delete(shape));
+      this.building.set(shape, template);
     }
     return template;
   }
 
-  /** The template on disk now, if any: what a snapshot is checked against before a restore. */
-  async current(id: string): Promise<Template | undefined> {
-    const file = this.saveFile(id);
-    return existsSync(file) ? this.templateAt(id, file) : undefined;
+  /** The template on disk now for a service VM, if any: what a snapshot is checked against before a restore. */
+  async current(spec: TemplateSpec): Promise<Template | undefined> {
+    const shape = templateShape(spec, this.settings);
+    const file = this.saveFile(shape);
+    return existsSync(file) ? this.templateAt(shape, file) : undefined;
   }
 
-  private async ensureNow(spec: TemplateSpec): Promise<Template> {
-    const name = templateDomainName(spec.host, spec.id);
-    const { path: cfgPath, text } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
+  private async ensureNow(spec: TemplateSpec, shape: string): Promise<Template> {
+    const name = templateDomainName(spec.host, shape);
+    const blank: TemplateSpec = { host: spec.host, id: `template-${shape}`, role: GUEST_ROLE, writePaths: spec.writePaths, ...(spec.memoryLimitBytes === undefined ? {} : { memoryLimitBytes: spec.memoryLimitBytes }) };
+    const { path: cfgPath, text } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(blank, name, this.settings), `template "${shape}"`);
     const inputs = createHash('sha256')
       .update(text)
       .update(await this.digests.of(this.settings.image.kernel))
       .update(await this.digests.of(this.settings.image.ramdisk))
       .update(await this.digests.of(this.settings.image.rootDisk))
       .digest('hex');
-    const file = this.saveFile(spec.id);
-    const inputsFile = join(dirname(file), `${spec.id}.inputs`);
-    if (existsSync(file) && (await readFile(inputsFile, 'utf8').catch(() => '')) === inputs) return this.templateAt(spec.id, file);
+    const file = this.saveFile(shape);
+    const inputsFile = join(dirname(file), `${shape}.inputs`);
+    if (existsSync(file) && (await readFile(inputsFile, 'utf8').catch(() => '')) === inputs) return this.templateAt(shape, file);
 
-    await this.prepareDisk(spec);
+    await this.prepareDisk(blank);
     await mkdir(dirname(file), { recursive: true, mode: 0o700 });
     // A template domain left by a build that was interrupted.
     await this.xen.destroy(name);
     const domid = await this.xen.create(cfgPath, name);
     const partial = `${file}.partial`;
     try {
-      await this.awaitWaiting(spec.id, name, domid);
+      await this.awaitWaiting(shape, name, domid);
       await this.xen.save(name, partial);
     } catch (error) {
       await this.xen.destroy(name);
@@ -96,17 +102,17 @@ export class Templates {
     }
     await rename(partial, file);
     await writeFile(inputsFile, inputs, { mode: 0o600 });
-    return this.templateAt(spec.id, file);
+    return this.templateAt(shape, file);
   }
 
-  private async prepareDisk(spec: TemplateSpec): Promise<void> {
+  private async prepareDisk(spec: ServiceDomainSpec): Promise<void> {
     const disk = serviceDiskPath(this.settings.stateDir, spec);
     if (disk === undefined || existsSync(disk)) return;
     await mkdir(dirname(disk), { recursive: true, mode: 0o700 });
     await this.xen.createDisk(disk, this.settings.diskSizeBytes);
   }
 
-  private async awaitWaiting(id: string, name: string, domid: number): Promise<void> {
+  private async awaitWaiting(shape: string, name: string, domid: number): Promise<void> {
     const path = statePath(domid);
     let last: string | undefined;
     let reached!: () => void;
@@ -123,7 +129,7 @@ export class Templates {
     });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new XenTemplateTimeoutError(id, name, this.settings.bootTimeoutMs, last)), this.settings.bootTimeoutMs);
+      timer = setTimeout(() => reject(new XenTemplateTimeoutError(shape, name, this.settings.bootTimeoutMs, last)), this.settings.bootTimeoutMs);
     });
     try {
       await Promise.race([waiting, timedOut]);
@@ -133,12 +139,12 @@ export class Templates {
     }
   }
 
-  private async templateAt(id: string, file: string): Promise<Template> {
+  private async templateAt(shape: string, file: string): Promise<Template> {
     const { mtimeMs } = await stat(file);
-    return { id, file, digest: await this.digests.of(file), savedAt: Math.floor(mtimeMs) };
+    return { shape, file, digest: await this.digests.of(file), savedAt: Math.floor(mtimeMs) };
   }
 
-  private saveFile(id: string): string {
-    return join(this.settings.stateDir, 'images', `${id}.save`);
+  private saveFile(shape: string): string {
+    return join(this.settings.stateDir, 'images', `${shape}.save`);
   }
 }

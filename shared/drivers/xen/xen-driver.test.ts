@@ -38,16 +38,24 @@ afterEach(async () => {
 });
 
 describe('the xen driver, on a fake Xen', () => {
-  it("boots a service VM's template to waiting once, saves it, and restores every instance from it", async () => {
+  it("boots a template of the service VM's shape to waiting once, saves it, and restores every instance of every service of that shape from it", async () => {
     await driver.start(spec());
     await driver.start(spec({ instance: 2 }));
+    await driver.start(spec({ id: 'toolstack', role: Role.toolstack }));
     expect(xen.calls.filter((call) => !call.startsWith('write'))).toEqual([
-      'destroy h1-builder-template',
-      'create h1-builder-template (h1-builder-template.cfg)',
-      'save h1-builder-template',
-      'restore h1-builder-1 from builder.save',
-      'restore h1-builder-2 from builder.save',
+      'destroy h1-template-192mib',
+      'create h1-template-192mib (h1-template-192mib.cfg)',
+      'save h1-template-192mib',
+      'restore h1-builder-1 from 192mib.save',
+      'restore h1-builder-2 from 192mib.save',
+      'restore h1-toolstack-1 from 192mib.save',
     ]);
+  });
+
+  it('boots a template for each other shape: another memory size, a disk of its own', async () => {
+    await driver.start(spec({ memoryLimitBytes: 128 * 2 ** 20 }));
+    await driver.start(spec({ id: 'blk', role: Role.block, writePaths: ['/var/lib/xoar/blk'] }));
+    expect(xen.calls.filter((call) => call.startsWith('save'))).toEqual(['save h1-template-128mib', 'save h1-template-192mib-own-disk']);
   });
 
   it('gives a restored domain its identity after it exists, in one write, the spec last', async () => {
@@ -69,13 +77,16 @@ describe('the xen driver, on a fake Xen', () => {
     expect(addressOf(2)).toBe('10.88.0.2/24');
   });
 
-  it("snapshots the template: the save file's sha256, the same for every snapshot of it, without the seed", async () => {
+  it("snapshots the template and the service's declared state: the same for every snapshot of it, another for another role, without the seed", async () => {
     const handle = await driver.start(spec());
     const first = await driver.snapshot(handle, spec());
     const second = await driver.snapshot(handle, spec());
-    const saved = readFileSync(join(dir, 'state', 'images', 'builder.save'));
-    expect(first.digest).toBe(createHash('sha256').update(saved).digest('hex'));
+    const saved = readFileSync(join(dir, 'state', 'images', '192mib.save'));
+    const template = createHash('sha256').update(saved).digest('hex');
+    expect(first.digest).toBe(createHash('sha256').update(template).update('\0').update(Role.builder).update('\0').update('{}').digest('hex'));
     expect(second.digest).toBe(first.digest);
+    const toolstack = spec({ id: 'toolstack', role: Role.toolstack });
+    expect((await driver.snapshot(await driver.start(toolstack), toolstack)).digest).not.toBe(first.digest);
     expect(JSON.stringify(first)).not.toContain('SUAFAKESEED');
   });
 
@@ -99,9 +110,9 @@ describe('the xen driver, on a fake Xen', () => {
     await expect(driver.restore(old, 3, 'SUAFAKESEED')).rejects.toBeInstanceOf(XenSnapshotStaleError);
   });
 
-  it('makes a disk for a service VM that keeps files before its template first boots', async () => {
+  it('makes a disk for a service VM that keeps files before it first starts, and its template boots with a scratch disk of its own', async () => {
     await driver.start(spec({ id: 'xs-state', role: Role.xenstoreState, writePaths: ['/var/lib/xoar/xs-state'] }));
-    expect(xen.calls.slice(0, 2)).toEqual([`createDisk xs-state.img ${2 ** 30}`, 'destroy h1-xs-state-template']);
+    expect(xen.calls.slice(0, 3)).toEqual([`createDisk xs-state.img ${2 ** 30}`, `createDisk template-192mib-own-disk.img ${2 ** 30}`, 'destroy h1-template-192mib-own-disk']);
   });
 
   it('ends a template that never reaches waiting, says so, and leaves no domain behind', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { silentLogger, type Logger } from '../../log/logger.js';
 import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../driver.js';
 import { AddressPool } from './address-pool.js';
@@ -26,13 +27,22 @@ export interface XenDriverOptions {
   log?: Logger;
 }
 
+/**
+ * A service VM's clean snapshot: the template it is restored from (the save file's sha256) and
+ * the declared initial state it is given (role and config), as the process driver's digest is of
+ * its code and config.
+ */
+function snapshotDigest(template: Template, spec: InstanceSpec): string {
+  return createHash('sha256').update(template.digest).update('\0').update(spec.role).update('\0').update(JSON.stringify(spec.config)).digest('hex');
+}
+
 /** The settings every template and instance domain is made with: the options, with their defaults. */
 export function templateSettings(options: Omit<XenDriverOptions, 'log' | 'controlNetwork'>): TemplateSettings {
   return {
     image: options.image,
     stateDir: options.stateDir,
     bridge: options.bridge ?? 'xenbr0',
-    defaultMemoryMiB: options.defaultMemoryMiB ?? 256,
+    defaultMemoryMiB: options.defaultMemoryMiB ?? 192,
     vcpus: options.vcpus ?? 1,
     diskSizeBytes: options.diskSizeBytes ?? 2 ** 30,
     bootTimeoutMs: options.templateBootTimeoutMs ?? 120_000,
@@ -78,14 +88,16 @@ export class XenDriver implements ServiceDriver {
   async snapshot(_handle: InstanceHandle, spec: InstanceSpec): Promise<Snapshot> {
     const { seed: _secret, instance: _instance, standby: _standby, ...rest } = spec;
     const template = await this.templates.ensure(spec);
-    return { id: `${spec.id}@${template.digest.slice(0, 12)}`, digest: template.digest, takenAt: template.savedAt, spec: rest };
+    const digest = snapshotDigest(template, spec);
+    return { id: `${spec.id}@${digest.slice(0, 12)}`, digest, takenAt: template.savedAt, spec: rest };
   }
 
   async restore(snapshot: Snapshot, instance: number, seed: string, options: { standby?: boolean } = {}): Promise<XenInstanceHandle> {
     const spec: InstanceSpec = { ...snapshot.spec, instance, seed, ...(options.standby ? { standby: true } : {}) };
     assertReachableBroker(spec.natsUrl);
-    const template = await this.templates.current(spec.id);
-    if (template?.digest !== snapshot.digest) throw new XenSnapshotStaleError(spec.id, snapshot.digest, template?.digest);
+    const template = await this.templates.current(spec);
+    const digest = template === undefined ? undefined : snapshotDigest(template, spec);
+    if (template === undefined || digest !== snapshot.digest) throw new XenSnapshotStaleError(spec.id, snapshot.digest, digest);
     return this.launch(spec, template);
   }
 
