@@ -8,7 +8,7 @@
 # Env: XEN_LAB_TIMEOUT, XEN_LAB_MEM (QEMU MiB, 3072), XEN_LAB_DOM0_MEM (MiB, 512),
 #      XEN_LAB_SCRATCH_GB (8), XEN_LAB_KEEP_SCRATCH=1 reuses and keeps .xen-lab/scratch.img,
 #      XEN_LAB_ACCEL (tcg,thread=single),
-#      XEN_LAB_CPU (max,-smap,-avx,...), XEN_LAB_XEN_ARGS / XEN_LAB_DOM0_ARGS (appended).
+#      XEN_LAB_CPU (max,-smap,-avx,...), XEN_LAB_SMP (2), XEN_LAB_XEN_ARGS / XEN_LAB_DOM0_ARGS (appended).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -52,7 +52,7 @@ xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M do
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4 xoar.script=$script ${XEN_LAB_DOM0_ARGS:-}"
 # Single-threaded TCG: with multi-threaded TCG (-accel tcg) and several domUs running, dom0
 # processes crashed at random (malloc corruption, xl segfaults); not seen with thread=single.
-qemu=(qemu-system-x86_64 -accel "${XEN_LAB_ACCEL:-tcg,thread=single}" -cpu "${XEN_LAB_CPU:-$default_cpu}" -m "${XEN_LAB_MEM:-3072}" -smp 2
+qemu=(qemu-system-x86_64 -accel "${XEN_LAB_ACCEL:-tcg,thread=single}" -cpu "${XEN_LAB_CPU:-$default_cpu}" -m "${XEN_LAB_MEM:-3072}" -smp "${XEN_LAB_SMP:-2}"
   -nographic -no-reboot
   -kernel "$LAB_OUT/xen" -append "$xen_args"
   -initrd "$LAB_OUT/vmlinuz $dom0_args,$LAB_OUT/dom0.cpio.gz"

@@ -9,7 +9,7 @@ export XOAR_XEN_LAB=1 XOAR_XEN_KERNEL=$out/vmlinuz XOAR_XEN_RAMDISK=$out/service
 export XOAR_XEN_STATE_DIR=/var/lib/xoar/conformance
 mkdir -p "$XOAR_XEN_STATE_DIR"
 status=0
-node node_modules/vitest/vitest.mjs run --reporter=verbose ${XEN_LAB_TESTS:-shared/drivers/xen/xen-conformance.test.ts test/xen-lab/} || status=$?
+CI=1 node node_modules/vitest/vitest.mjs run --reporter=verbose ${XEN_LAB_TESTS:-shared/drivers/xen/xen-conformance.test.ts test/xen-lab/} || status=$?
 if [ "$status" -ne 0 ]; then
   echo "--- xl list"; xl list || true
   for f in /var/log/xen/console/guest-*.log; do
