@@ -44,8 +44,10 @@ if [ ! -e "$scratch" ]; then
   mkfs.ext4 -q -F -L xoar-scratch "$scratch" || lab_die "mkfs.ext4 of the scratch disk $scratch failed"
 fi
 
-# max without SMAP (dom0 crashes on it) and without AVX: QEMU 7.2's TCG AVX under Xen PV
-# corrupts user memory at random (malloc aborts, segfaults of xl).
+# max without SMAP (dom0 crashes on it) and without AVX. Open problem: with several domUs
+# running, dom0's programs still segfault at random (also with -smp 1, without PCID or PGE, and
+# with Xen's xpti=false); without XSAVE (-xsave,-xsaveopt,-xsavec,-xsaves) they do not crash
+# but stall once three domUs run.
 default_cpu=max,-smap,-avx,-avx2,-fma,-f16c,-vaes,-vpclmulqdq
 dom0_mem=${XEN_LAB_DOM0_MEM:-512}
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 loglvl=warning guest_loglvl=warning ${XEN_LAB_XEN_ARGS:-}"
