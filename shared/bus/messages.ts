@@ -32,8 +32,16 @@ export interface StatusReport {
   box?: unknown;
   /** With `refusal`: what was refused, naming the `guest` it came from (as the instance saw it). */
   refusal?: Record<string, unknown>;
-  /** With `requests`: per sender, how many requests and the times (ms) of the first and the last. */
-  requests?: Array<{ from: string; first: number; last: number; count: number }>;
+  /** With `requests`: per sender, how many requests and the times of the first and the last. */
+  requests?: AcceptedRequests[];
+}
+
+/** What a service accepted from one principal since its last `requests` report (times in ms). */
+export interface AcceptedRequests {
+  from: string;
+  first: number;
+  last: number;
+  count: number;
 }
 
 export const ControlKind = {

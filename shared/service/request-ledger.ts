@@ -1,16 +1,9 @@
 import type { Msg } from '@nats-io/transport-node';
+import type { AcceptedRequests } from '../bus/messages.js';
 import { guestOfRequest } from '../bus/subjects.js';
 
 /** How often a service VM reports the requests it accepted (the audit's `request` records). */
 export const REQUEST_REPORT_MS = 1_000;
-
-/** What a service accepted from one principal since its last report (times in ms). */
-export interface AcceptedRequests {
-  from: string;
-  first: number;
-  last: number;
-  count: number;
-}
 
 /**
  * The requests a service VM accepted, per sender, between two reports. The sender of a request
