@@ -1,5 +1,4 @@
-import type { OpenChannel, XenstoreChannel } from '../xenstore/channel.js';
-import { XsMessageType } from '../xenstore/message-type.js';
+import type { OpenChannel } from '../xenstore/channel.js';
 import { watchEventOf, XenstoreClient } from '../xenstore/xenstore-client.js';
 
 type Listeners = Map<string, (path: string) => void>;
@@ -13,7 +12,6 @@ export class XenbusConnection {
 
   private constructor(
     readonly client: XenstoreClient,
-    private readonly channel: XenstoreChannel,
     private readonly listeners: Listeners,
   ) {}
 
@@ -23,14 +21,15 @@ export class XenbusConnection {
       const { path, token } = watchEventOf(event);
       listeners.get(token)?.(path);
     });
-    return new XenbusConnection(new XenstoreClient(channel), channel, listeners);
+    return new XenbusConnection(new XenstoreClient(channel), listeners);
   }
 
   /**
    * Watches `path` and below: `listener` gets each event's path, the first one at once. The
-   * returned function ends the watch.
+   * returned function ends the watch: the listener at once, the watch when XenStore answers (a
+   * watch that outlives its listener only delivers events nobody takes, so a failure is ignored).
    */
-  async watch(path: string, listener: (path: string) => void): Promise<() => void> {
+  async watch(path: string, listener: (path: string) => void): Promise<() => Promise<void>> {
     const token = `xenbus-${this.nextToken++}`;
     this.listeners.set(token, listener);
     try {
@@ -41,19 +40,12 @@ export class XenbusConnection {
     }
     return () => {
       this.listeners.delete(token);
-      this.unwatch(path, token);
+      return this.client.unwatch(path, token).catch(() => undefined);
     };
   }
 
   close(): Promise<void> {
     this.listeners.clear();
     return this.client.close();
-  }
-
-  // XenstoreClient has no UNWATCH yet; until it does, it is sent here. Nothing waits for the
-  // answer: a watch that outlives its listener only delivers events nobody takes.
-  private unwatch(path: string, token: string): void {
-    const payload = Buffer.from(`${path}\0${token}\0`, 'latin1');
-    this.channel.request({ type: XsMessageType.unwatch, reqId: 0, txId: 0, payload }).catch(() => undefined);
   }
 }

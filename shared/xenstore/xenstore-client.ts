@@ -69,6 +69,10 @@ export class XenstoreClient {
     await this.call(XsMessageType.watch, 'WATCH', path, [path, token]);
   }
 
+  async unwatch(path: string, token: string): Promise<void> {
+    await this.call(XsMessageType.unwatch, 'UNWATCH', path, [path, token]);
+  }
+
   async startTransaction(): Promise<number> {
     return Number(terminatedStrings((await this.call(XsMessageType.transactionStart, 'TRANSACTION_START', '', [''])).payload)[0]);
   }
