@@ -7,6 +7,7 @@ import { templateSettings } from '../../../shared/drivers/xen/xen-driver.js';
 import { renderXlConfig } from '../../../shared/drivers/xen/xl-config-text.js';
 import { XoarError } from '../../../shared/errors/xoar-error.js';
 import { loadPolicy } from '../../../shared/policy/load-policy.js';
+import { dom0Address, xenDriverOptions } from '../../supervisor/host-driver.js';
 import { instanceSpec } from '../../supervisor/instance-spec.js';
 import { hostPaths } from '../../supervisor/state-dir.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -36,10 +37,9 @@ export const policyXenConfigsCommand: CommandModule<GlobalOptions, Options> = {
     runCommand(argv, async () => {
       const policy = await loadPolicy(argv.file);
       if (policy.host.driver !== 'xen') throw new NotXenPolicyError(policy.source, policy.host.driver);
-      const { bridge, controlNetwork, ...image } = policy.host.xen;
       const paths = hostPaths(argv.stateDir, policy.host.name);
-      const settings = templateSettings({ image, stateDir: paths.xenDir, bridge });
-      const brokerUrl = `nats://${controlNetwork.split('/')[0]}:4222`;
+      const settings = templateSettings(xenDriverOptions(policy.host.xen, paths));
+      const brokerUrl = `nats://${dom0Address(policy.host.xen)}:4222`;
       mkdirSync(argv.out, { recursive: true });
       const written = policy.services.map((service) => {
         const spec = instanceSpec(policy, service, { natsUrl: brokerUrl, serviceStateRoot: paths.serviceStateRoot }, 0, '');

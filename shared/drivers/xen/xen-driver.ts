@@ -37,7 +37,7 @@ function snapshotDigest(template: Template, spec: InstanceSpec): string {
 }
 
 /** The settings every template and instance domain is made with: the options, with their defaults. */
-export function templateSettings(options: Omit<XenDriverOptions, 'log' | 'controlNetwork'>): TemplateSettings {
+export function templateSettings(options: XenDriverOptions): TemplateSettings {
   return {
     image: options.image,
     stateDir: options.stateDir,
