@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createPrincipalKey } from '../shared/broker/credentials.js';
@@ -9,6 +8,7 @@ import { ProcessDriver } from '../shared/drivers/process/process-driver.js';
 import type { XenToolstack } from '../shared/drivers/xen/toolstack.js';
 import { XenDriver } from '../shared/drivers/xen/xen-driver.js';
 import { XlToolstack } from '../shared/drivers/xen/xl-toolstack.js';
+import { silentBroker } from '../shared/drivers/testing/silent-broker.js';
 import { Role } from '../shared/policy/types.js';
 import { type Summary, summarise } from './stats.js';
 
@@ -35,20 +35,6 @@ function xlAvailable(): boolean {
   } catch {
     return false;
   }
-}
-
-/** A "broker" that accepts connections and never answers: instances stay up, waiting for it. */
-async function silentBroker(host: string): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets: Socket[] = [];
-  const server: Server = createServer((socket) => sockets.push(socket));
-  await new Promise<void>((resolve) => server.listen(0, host, resolve));
-  return {
-    url: `nats://${host}:${(server.address() as { port: number }).port}`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
 }
 
 function spec(id: string, natsUrl: string): InstanceSpec {

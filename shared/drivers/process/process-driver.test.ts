@@ -1,19 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPrincipalKey } from '../../broker/credentials.js';
 import type { InstanceSpec } from '../driver.js';
+import { type SilentBroker, silentBroker } from '../testing/silent-broker.js';
 import { ProcessDriver, ServiceEntryMissingError } from './process-driver.js';
 import { SandboxLevel } from './sandbox.js';
-
-/** A "broker" that accepts connections and never answers: the instance stays alive, waiting. */
-function silentBroker(): Promise<{ server: Server; url: string; sockets: Socket[] }> {
-  const sockets: Socket[] = [];
-  const server = createServer((socket) => sockets.push(socket));
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, sockets, url: `nats://127.0.0.1:${(server.address() as { port: number }).port}` })));
-}
 
 const SEED = createPrincipalKey('xs-state').seed;
 
@@ -24,7 +17,7 @@ function spec(overrides: Partial<InstanceSpec> = {}): InstanceSpec {
 describe('the process driver', () => {
   let logDir: string;
   let driver: ProcessDriver;
-  let broker: Awaited<ReturnType<typeof silentBroker>>;
+  let broker: SilentBroker;
 
   beforeAll(async () => {
     logDir = mkdtempSync(join(tmpdir(), 'xoar-driver-'));
@@ -32,8 +25,7 @@ describe('the process driver', () => {
     broker = await silentBroker();
   });
   afterAll(async () => {
-    for (const socket of broker.sockets) socket.destroy();
-    broker.server.close();
+    await broker.close();
     await driver.close();
     rmSync(logDir, { recursive: true, force: true });
   });

@@ -1,10 +1,10 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { describe } from 'vitest';
 import { createPrincipalKey } from '../../broker/credentials.js';
 import { describeDriverConformance } from '../driver-conformance.js';
+import { silentBroker } from '../testing/silent-broker.js';
 import { XenDriver } from './xen-driver.js';
 import { XlToolstack } from './xl-toolstack.js';
 
@@ -29,19 +29,14 @@ describe.runIf(inLab)('on real Xen (the lab: XOAR_XEN_LAB=1, as root in dom0, wi
       const stateDir = env['XOAR_XEN_STATE_DIR'] ?? mkdtempSync(join(tmpdir(), 'xoar-xen-conformance-'));
       const driver = new XenDriver(xen, { image: { kernel: required('XOAR_XEN_KERNEL'), ramdisk: required('XOAR_XEN_RAMDISK'), rootDisk: required('XOAR_XEN_ROOT_DISK'), kernelArgs: ['quiet'] }, stateDir });
       const brokerHost = env['XOAR_XEN_BROKER_HOST'] ?? '10.88.0.1';
-      // A "broker" that accepts connections and never answers: instances stay alive, waiting.
-      const sockets: Socket[] = [];
-      const broker = createServer((socket) => sockets.push(socket));
-      await new Promise<void>((resolve) => broker.listen(0, brokerHost, resolve));
-      const brokerUrl = `nats://${brokerHost}:${(broker.address() as { port: number }).port}`;
+      const broker = await silentBroker(brokerHost);
       return {
         driver,
-        liveSpec: (id, role, instance) => ({ host: HOST, id, role, instance, natsUrl: brokerUrl, seed: createPrincipalKey(id).seed, heartbeatMs: 500, config: {}, readPaths: [], writePaths: [] }),
+        liveSpec: (id, role, instance) => ({ host: HOST, id, role, instance, natsUrl: broker.url, seed: createPrincipalKey(id).seed, heartbeatMs: 500, config: {}, readPaths: [], writePaths: [] }),
         // Nothing listens on port 1 of dom0: the service cannot reach its broker, and exits.
         exitingSpec: (spec) => ({ ...spec, natsUrl: `nats://${brokerHost}:1` }),
         dispose: async () => {
-          for (const socket of sockets) socket.destroy();
-          await new Promise((resolve) => broker.close(resolve));
+          await broker.close();
           await driver.close();
           if (env['XOAR_XEN_STATE_DIR'] === undefined) rmSync(stateDir, { recursive: true, force: true });
         },
