@@ -44,13 +44,13 @@ if [ ! -e "$scratch" ]; then
   mkfs.ext4 -q -F -L xoar-scratch "$scratch" || lab_die "mkfs.ext4 of the scratch disk $scratch failed"
 fi
 
-# max without SMAP (dom0 crashes on it) and without AVX. Open problem: with several domUs
-# running, dom0's programs still segfault at random (also with -smp 1, without PCID or PGE, and
-# with Xen's xpti=false); without XSAVE (-xsave,-xsaveopt,-xsavec,-xsaves) they do not crash
-# but stall once three domUs run.
+# max without SMAP (dom0 crashes on it) and without AVX.
 default_cpu=max,-smap,-avx,-avx2,-fma,-f16c,-vaes,-vpclmulqdq
+# spec-ctrl=eager-fpu: on this emulated CPU Xen would switch PV vCPUs' FPU state lazily (CR0.TS
+# and #NM), which QEMU's TCG does not emulate faithfully: once a domU runs beside dom0, dom0's
+# programs see another vCPU's SSE registers (xl fails to decompress a kernel, node segfaults).
 dom0_mem=${XEN_LAB_DOM0_MEM:-512}
-xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 loglvl=warning guest_loglvl=warning ${XEN_LAB_XEN_ARGS:-}"
+xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 spec-ctrl=eager-fpu loglvl=warning guest_loglvl=warning ${XEN_LAB_XEN_ARGS:-}"
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4 xoar.script=$script ${XEN_LAB_DOM0_ARGS:-}"
 # Single-threaded TCG: with multi-threaded TCG (-accel tcg) and several domUs running, dom0
 # processes crashed at random (malloc corruption, xl segfaults); not seen with thread=single.
