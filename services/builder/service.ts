@@ -1,6 +1,6 @@
 import { guestOfRequest, SupervisorOp } from '../../shared/bus/subjects.js';
 import type { GuestConfig, GuestWorkload } from '../../shared/guest/guest-config.js';
-import { BuilderOp, type BuiltGuest, type CreatedGuest, GUEST_OP_TIMEOUT_MS } from '../../shared/guest/guest-ops.js';
+import { BuilderOp, type BuiltGuest, type CreatedGuest } from '../../shared/guest/guest-ops.js';
 import { DeviceKind } from '../../shared/policy/live-grants.js';
 import { Role } from '../../shared/policy/types.js';
 import type { ServiceContext, ServiceDefinition } from '../../shared/service/service-definition.js';
@@ -31,7 +31,7 @@ async function build(ctx: ServiceContext, xenbus: XenbusConnection, guest: strin
     for (const backend of new Set([...config.disks, ...config.vifs].map((device) => device.backendDomid))) await ensureHome(xenbus, backend);
     await writeDirectories(xenbus.client, [domainHome(domid), ...devices.flatMap((device) => [device.entries.frontend, device.entries.backend])]);
     for (const { grant } of devices) await ctx.requestSupervisor(SupervisorOp.grantIssue, { guest, ...grant });
-    await ctx.requestSupervisor(SupervisorOp.vmStart, { guest }, GUEST_OP_TIMEOUT_MS);
+    await ctx.requestSupervisor(SupervisorOp.vmStart, { guest }, guestOpTimeout(ctx));
     return { guest, domid };
   } catch (error) {
     await destroy(ctx, xenbus, guest).catch((cleanup: unknown) => ctx.log.error('could not clean up a guest that failed to build', { guest, error: String(cleanup) }));
@@ -41,10 +41,15 @@ async function build(ctx: ServiceContext, xenbus: XenbusConnection, guest: strin
 
 /** Ends the guest's domain (the supervisor revokes its grants), then removes its XenStore entries: its backends close their devices. */
 async function destroy(ctx: ServiceContext, xenbus: XenbusConnection, guest: string): Promise<{ guest: string; destroyed: true }> {
-  const { domid, config } = await ctx.requestSupervisor<CreatedGuest>(SupervisorOp.vmDestroy, { guest }, GUEST_OP_TIMEOUT_MS);
+  const { domid, config } = await ctx.requestSupervisor<CreatedGuest>(SupervisorOp.vmDestroy, { guest }, guestOpTimeout(ctx));
   const directories = [...deviceEntriesOf(config).map((device) => device.entries.backend.path), domainHome(domid).path];
   for (const path of directories) await removeIfPresent(xenbus, path);
   return { guest, destroyed: true };
+}
+
+/** The host's budget for starting or ending a guest (instance-spec.ts puts it in the builder's config). */
+function guestOpTimeout(ctx: ServiceContext): number {
+  return Number(ctx.spec.config['guestOpTimeoutMs']);
 }
 
 function deviceEntriesOf(config: GuestConfig) {

@@ -32,7 +32,8 @@ interface GuestEntry {
   last: { devices?: Extract<GuestReport, { kind: 'devices' }>['devices']; workload?: Omit<Extract<GuestReport, { kind: 'workload' }>, 'v' | 'instance' | 'kind'> };
 }
 
-const START_WAIT_MS = 30_000;
+/** How much longer than the policy's start timeout a guest's start or end is waited for: its machine reports a start that overran first. */
+const START_WAIT_MARGIN_MS = 20_000;
 
 /**
  * The guests of a host, as the hypervisor side keeps them: `create` gives a policy guest a domain
@@ -70,7 +71,7 @@ export class GuestManager {
     entry.actor = actor;
     actor.start();
     actor.send({ type: 'create' });
-    const settled = await waitFor(actor, (snapshot) => snapshot.matches('running') || snapshot.status === 'done', { timeout: START_WAIT_MS });
+    const settled = await waitFor(actor, (snapshot) => snapshot.matches('running') || snapshot.status === 'done', { timeout: this.startWaitMs() });
     if (settled.status === 'done') throw new GuestStartFailedError(guest, settled.context.failure ?? settled.context.crash?.cause ?? String(settled.value));
     return { guest, domid: entry.config.domid, pid: settled.context.handle?.pid ?? null };
   }
@@ -81,7 +82,7 @@ export class GuestManager {
     const { actor } = entry;
     if (actor !== undefined) {
       actor.send({ type: 'destroy' });
-      await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: START_WAIT_MS });
+      await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: this.startWaitMs() });
     }
     this.guests.delete(guest);
     return { domid: entry.config.domid, config: entry.config, builtBy: entry.builtBy };
@@ -124,6 +125,10 @@ export class GuestManager {
         crash: snapshot?.context.crash ?? null,
       };
     });
+  }
+
+  private startWaitMs(): number {
+    return this.options.policy().watchdog.startTimeoutMs + START_WAIT_MARGIN_MS;
   }
 
   private entryOf(guest: string): GuestEntry {

@@ -38,6 +38,8 @@ export interface HostStatus {
   violations: number;
   /** Where dom0's tools reach XenStore (point XENSTORED_PATH at `socket`); null without XenStore. */
   xenstore: { socket: string } | null;
+  /** How long building or destroying a guest may take here (guestOpTimeoutMs of the policy's start timeout). */
+  guestOpTimeoutMs: number;
   services: ServiceStatus[];
   /** Runtime grants in force: which guest device each backend serves. */
   grants: LiveGrant[];

@@ -28,3 +28,14 @@ describe("XenStore-Logic's instance config", () => {
     expect(delegationsOf({ ...policy, privileges: { ...policy.privileges, builder: ['vm.create'] } })).toEqual([]);
   });
 });
+
+describe("the builder's and the toolstacks' instance config", () => {
+  it("gives them the host's budget for a guest's start or end, from the policy's start timeout", async () => {
+    const policy = await loadPolicy(fileURLToPath(new URL('../../policies/default.json', import.meta.url)));
+    const slow: HostPolicy = { ...policy, watchdog: { ...policy.watchdog, startTimeoutMs: 600_000 } };
+    const budgetOf = (p: HostPolicy, role: string) => instanceSpec(p, p.services.find((service) => service.role === role)!, WIRING, 1, 'seed').config['guestOpTimeoutMs'];
+    expect(budgetOf(policy, 'builder')).toBe(45_000);
+    expect(budgetOf(slow, 'builder')).toBe(635_000);
+    expect(budgetOf(slow, 'toolstack')).toBe(635_000);
+  });
+});

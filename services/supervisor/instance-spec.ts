@@ -6,6 +6,7 @@ import { servicesUsedBy } from '../../shared/policy/services-used-by.js';
 import { guestsServedBy } from '../../shared/policy/sharing.js';
 import { type HostPolicy, Role, type ServicePolicy } from '../../shared/policy/types.js';
 import { type GuestConfig, GUEST_ROLE } from '../../shared/guest/guest-config.js';
+import { guestOpTimeoutMs } from '../../shared/guest/guest-ops.js';
 import type { XenstoreDelegation } from '../../shared/xenstore/delegation.js';
 
 export interface HostWiring {
@@ -53,8 +54,10 @@ function roleConfig(policy: HostPolicy, service: ServicePolicy, used: readonly S
     case Role.block:
     case Role.network:
       return { devices: service.devices };
+    case Role.builder:
+      return { guestOpTimeoutMs: guestOpTimeoutMs(policy.watchdog.startTimeoutMs) };
     case Role.toolstack:
-      return { builder: policy.services.find(({ role }) => role === Role.builder)?.id, guests: guestsServedBy(policy, service.id) };
+      return { builder: policy.services.find(({ role }) => role === Role.builder)?.id, guests: guestsServedBy(policy, service.id), guestOpTimeoutMs: guestOpTimeoutMs(policy.watchdog.startTimeoutMs) };
     default:
       return {};
   }

@@ -5,7 +5,7 @@ import { type Actor, createActor, waitFor } from 'xstate';
 import { AuditLog } from '../../shared/audit/audit-log.js';
 import { AuditKind, DependencyChange, type DependencyEdge, DependencyVia } from '../../shared/audit/audit-record.js';
 import type { GuestWorkload } from '../../shared/guest/guest-config.js';
-import type { CreatedGuest } from '../../shared/guest/guest-ops.js';
+import { type CreatedGuest, guestOpTimeoutMs } from '../../shared/guest/guest-ops.js';
 import { type JoinNatsServerOptions, joinNatsServer } from '../../shared/broker/join-nats-server.js';
 import { startNatsServer, type NatsServer, type PrincipalViolation } from '../../shared/broker/nats-server.js';
 import { connectAs } from '../../shared/bus/connect.js';
@@ -67,7 +67,8 @@ export interface SupervisorOptions {
   makeBeforeBreak?: boolean;
 }
 
-const ROLLBACK_WAIT_MS = 20_000;
+/** How much longer than the policy's start timeout an operator's rollback or retake is waited for. */
+const ROLLBACK_WAIT_MARGIN_MS = 20_000;
 /** How long after a make-before-break switch the pool starts restoring the next standby. */
 const REPLENISH_DELAY_MS = 50;
 
@@ -260,10 +261,15 @@ export class Supervisor {
       sandbox: this.driver.isolation,
       violations: this.violationCount,
       xenstore: this.xenstore === undefined ? null : { socket: this.xenstore.path },
+      guestOpTimeoutMs: guestOpTimeoutMs(this.policy.watchdog.startTimeoutMs),
       services: this.policy.services.map((service) => this.serviceStatus(service)),
       grants: [...this.grants.list()],
       guests: this.guests.status(),
     };
+  }
+
+  private rollbackWaitMs(): number {
+    return this.policy.watchdog.startTimeoutMs + ROLLBACK_WAIT_MARGIN_MS;
   }
 
   /** Operator-requested rollback; resolves once the fresh instance runs. */
@@ -274,7 +280,7 @@ export class Supervisor {
     if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state);
     const before = this.registry.view(id)?.context.rollbacks ?? 0;
     actor.send({ type: 'rollback', cause: 'operator' });
-    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: ROLLBACK_WAIT_MS });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: this.rollbackWaitMs() });
     return this.serviceStatus(service);
   }
 
@@ -319,7 +325,7 @@ export class Supervisor {
     if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state, 'have its snapshot retaken');
     const before = view?.context.snapshot;
     actor.send({ type: 'snapshot' });
-    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.snapshot !== before), { timeout: ROLLBACK_WAIT_MS });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.snapshot !== before), { timeout: this.rollbackWaitMs() });
     return this.serviceStatus(service);
   }
 

@@ -1,6 +1,6 @@
 import { XoarError } from '../../shared/errors/xoar-error.js';
 import { guestOfRequest } from '../../shared/bus/subjects.js';
-import { BuilderOp, GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../shared/guest/guest-ops.js';
+import { BuilderOp, ToolstackOp } from '../../shared/guest/guest-ops.js';
 import { Role } from '../../shared/policy/types.js';
 import type { ServiceDefinition } from '../../shared/service/service-definition.js';
 
@@ -21,10 +21,11 @@ export const toolstackService: ServiceDefinition = {
   init: (ctx) => {
     const builder = String(ctx.spec.config['builder']);
     const managed = (ctx.spec.config['guests'] as string[] | undefined) ?? [];
+    const timeoutMs = Number(ctx.spec.config['guestOpTimeoutMs']);
     const forward = (op: BuilderOp) => (payload: unknown, subject: string) => {
       const guest = guestOfRequest(subject);
       if (!managed.includes(guest)) throw new GuestNotManagedError(ctx.spec.id, guest, managed);
-      return ctx.requestService(builder, `g.${guest}.${op}`, payload ?? null, GUEST_OP_TIMEOUT_MS);
+      return ctx.requestService(builder, `g.${guest}.${op}`, payload ?? null, timeoutMs);
     };
     ctx.serve(`g.*.${ToolstackOp.create}`, forward(BuilderOp.build));
     ctx.serve(`g.*.${ToolstackOp.destroy}`, forward(BuilderOp.destroy));

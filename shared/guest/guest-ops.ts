@@ -14,8 +14,14 @@ export const BuilderOp = {
 } as const;
 export type BuilderOp = (typeof BuilderOp)[keyof typeof BuilderOp];
 
-/** How long building or destroying a guest may take, end to end: its process must start and boot. */
-export const GUEST_OP_TIMEOUT_MS = 45_000;
+/**
+ * How long building or destroying a guest may take, end to end, on a host whose instances may take
+ * `startTimeoutMs` to start (the policy's watchdog.startTimeout; seconds for a process, minutes
+ * for a domain under emulation): that, plus bus round trips and XenStore wiring.
+ */
+export function guestOpTimeoutMs(startTimeoutMs: number): number {
+  return startTimeoutMs + 35_000;
+}
 
 /** What the supervisor answers `vm.create` and `vm.destroy` with: the guest's domain and what it is wired to. */
 export interface CreatedGuest {

@@ -33,11 +33,11 @@ export function connectOperator(supervisor: Supervisor): Promise<NatsConnection>
   return connectAs({ url, principal: 'operator', seed, name: 'test-operator' });
 }
 
-/** Creates a guest through its toolstack, as `xoar guest create` does. */
-export function createGuest(operator: NatsConnection, host: string, guest: string, workload: GuestWorkload | null = null): Promise<BuiltGuest> {
-  return request<BuiltGuest>(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.create), { workload }, 60_000);
+/** Creates a guest through its toolstack, as `xoar guest create` does; a host whose instances start slowly needs a longer `timeoutMs`. */
+export function createGuest(operator: NatsConnection, host: string, guest: string, workload: GuestWorkload | null = null, timeoutMs = 60_000): Promise<BuiltGuest> {
+  return request<BuiltGuest>(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.create), { workload }, timeoutMs);
 }
 
-export function destroyGuest(operator: NatsConnection, host: string, guest: string): Promise<unknown> {
-  return request(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.destroy), null, 30_000);
+export function destroyGuest(operator: NatsConnection, host: string, guest: string, timeoutMs = 30_000): Promise<unknown> {
+  return request(operator, subjects.rpcForGuest(host, 'toolstack', guest, ToolstackOp.destroy), null, timeoutMs);
 }

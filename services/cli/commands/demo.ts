@@ -10,7 +10,7 @@ import { connectAs } from '../../../shared/bus/connect.js';
 import { request } from '../../../shared/bus/rpc.js';
 import { subjects } from '../../../shared/bus/subjects.js';
 import type { GuestWorkload } from '../../../shared/guest/guest-config.js';
-import { type BuiltGuest, GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { type BuiltGuest, ToolstackOp } from '../../../shared/guest/guest-ops.js';
 import { ReservedPrincipal } from '../../../shared/policy/principals.js';
 import { Role } from '../../../shared/policy/types.js';
 import type { Supervisor } from '../../supervisor/supervisor.js';
@@ -99,7 +99,7 @@ async function createGuests(supervisor: Supervisor, say: Say): Promise<void> {
         ...(guest.disks[0] === undefined ? {} : { block: { vdev: guest.disks[0].vdev, regionBlocks: 128, concurrency: 4 } }),
         ...(peer === undefined || guest.vifs.length === 0 || peer === guest.vifs[0]?.mac ? {} : { net: { peerMac: peer, intervalMs: 50 } }),
       };
-      const built = await request<BuiltGuest>(nc, subjects.rpcForGuest(host, toolstack, guest.id, ToolstackOp.create), { workload }, GUEST_OP_TIMEOUT_MS);
+      const built = await request<BuiltGuest>(nc, subjects.rpcForGuest(host, toolstack, guest.id, ToolstackOp.create), { workload }, supervisor.status().guestOpTimeoutMs);
       const wiring = [...guest.disks.map((disk) => `${disk.vdev} → ${disk.backend}`), ...guest.vifs.map((vif) => `${vif.mac} → ${vif.backend}`)].join(', ');
       say('guest', `${toolstack} created guest ${guest.id} (tenant ${guest.tenant}) as domain ${built.domid}: ${wiring}; it runs a verified block load and pings its neighbour`, { guest: built });
     }

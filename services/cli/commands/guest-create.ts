@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { WORKLOAD_BLOCK_BYTES, type GuestWorkload } from '../../../shared/guest/guest-config.js';
-import { type BuiltGuest, GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { type BuiltGuest, ToolstackOp } from '../../../shared/guest/guest-ops.js';
 import type { GlobalOptions } from '../global-options.js';
 import { withOperator } from '../operator-client.js';
 import { printResult, runCommand } from '../output.js';
@@ -27,8 +27,8 @@ export const guestCreateCommand: CommandModule<GlobalOptions, Options> = {
         ...(argv.ping === undefined ? {} : { net: { peerMac: argv.ping, intervalMs: PING_INTERVAL_MS } }),
       };
       const built = await withOperator(argv, async (operator) => {
-        const { toolstack } = await guestTarget(operator, argv.guest);
-        return operator.manageGuest<BuiltGuest>(toolstack, argv.guest, ToolstackOp.create, { workload: Object.keys(workload).length === 0 ? null : workload }, GUEST_OP_TIMEOUT_MS + 5_000);
+        const { toolstack, timeoutMs } = await guestTarget(operator, argv.guest);
+        return operator.manageGuest<BuiltGuest>(toolstack, argv.guest, ToolstackOp.create, { workload: Object.keys(workload).length === 0 ? null : workload }, timeoutMs + 5_000);
       });
       printResult(argv, built, () => `guest ${built.guest} created: domain ${built.domid}`);
     }),

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { GUEST_OP_TIMEOUT_MS, ToolstackOp } from '../../../shared/guest/guest-ops.js';
+import { ToolstackOp } from '../../../shared/guest/guest-ops.js';
 import type { GlobalOptions } from '../global-options.js';
 import { withOperator } from '../operator-client.js';
 import { printResult, runCommand } from '../output.js';
@@ -15,8 +15,8 @@ export const guestDestroyCommand: CommandModule<GlobalOptions, Options> = {
   handler: (argv) =>
     runCommand(argv, async () => {
       const destroyed = await withOperator(argv, async (operator) => {
-        const { toolstack } = await guestTarget(operator, argv.guest);
-        return operator.manageGuest<{ guest: string; destroyed: true }>(toolstack, argv.guest, ToolstackOp.destroy, null, GUEST_OP_TIMEOUT_MS + 5_000);
+        const { toolstack, timeoutMs } = await guestTarget(operator, argv.guest);
+        return operator.manageGuest<{ guest: string; destroyed: true }>(toolstack, argv.guest, ToolstackOp.destroy, null, timeoutMs + 5_000);
       });
       printResult(argv, destroyed, () => `guest ${destroyed.guest} destroyed`);
     }),

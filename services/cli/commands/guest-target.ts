@@ -15,11 +15,11 @@ export class GuestWithoutToolstackError extends XoarError {
   }
 }
 
-/** The guest as the host reports it, and the toolstack that manages it. */
-export async function guestTarget(operator: OperatorClient, guest: string): Promise<{ status: GuestStatus; toolstack: string }> {
+/** The guest as the host reports it, the toolstack that manages it, and how long managing it may take. */
+export async function guestTarget(operator: OperatorClient, guest: string): Promise<{ status: GuestStatus; toolstack: string; timeoutMs: number }> {
   const host = await operator.control<HostStatus>(ControlOp.status);
   const status = host.guests.find((candidate) => candidate.id === guest);
   if (status === undefined) throw new UnknownGuestError(host.host, guest, host.guests.map((candidate) => candidate.id));
   if (status.toolstack === null) throw new GuestWithoutToolstackError(guest);
-  return { status, toolstack: status.toolstack };
+  return { status, toolstack: status.toolstack, timeoutMs: host.guestOpTimeoutMs };
 }
