@@ -99,6 +99,7 @@ function timedToolstack(xen: XenToolstack, timings: Timings): XenToolstack {
     save: (name, file) => time(timings.save, () => xen.save(name, file)),
     restore: (cfg, file, name) => time(timings.restore, () => xen.restore(cfg, file, name)),
     destroy: (name) => time(timings.destroy, () => xen.destroy(name)),
+    attachDisk: (name, disk) => xen.attachDisk(name, disk),
     list: () => xen.list(),
     read: (path) => xen.read(path),
     write: (entries) => xen.write(entries),

@@ -91,17 +91,27 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     expect(supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest).toBe(digest);
   }, LAB_TIMEOUT_MS);
 
-  it('creates a guest as a domain whose disk the block service VM serves, then destroys it', async () => {
+  it('creates a guest as a domain whose disk is a vbd served by the block driver domain, then destroys it', async () => {
     const began = performance.now();
-    await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } });
+    const timeoutMs = supervisor.status().guestOpTimeoutMs + 5_000;
+    await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } }, timeoutMs);
     timed('guest g1 created through the toolstack and the builder', began);
-    const domid = (await domains()).get(`${host}-g1-1`);
-    expect(domid).toBeTypeOf('number');
-    const guest = () => supervisor.status().guests.find((g) => g.id === 'g1');
-    await eventually(() => ((guest()?.workload?.block?.writesAcked ?? 0) > 0 ? true : undefined), "g1's writes to be acknowledged by blk", 120_000);
-    expect(guest()?.workload?.block).toMatchObject({ verificationFailures: 0 });
-    await destroyGuest(operator, host, 'g1');
+    const listed = await domains();
+    const guest = listed.get(`${host}-g1-1`);
+    const blk = listed.get(`${host}-blk-${instanceOf('blk')}`);
+    expect(guest).toBeTypeOf('number');
+    expect(blk).toBeTypeOf('number');
+    // The policy's first disk is the guest's xvdc (the service image holds xvda and xvdb): devid 202 << 8 | 2 << 4.
+    const frontend = `/local/domain/${guest}/device/vbd/51744`;
+    const backend = `/local/domain/${blk}/backend/vbd/${guest}/51744`;
+    expect(await xenstoreRead(`${frontend}/backend-id`)).toBe(String(blk));
+    await eventually(async () => ((await xenstoreRead(`${frontend}/state`)) === '4' && (await xenstoreRead(`${backend}/state`)) === '4' ? true : undefined), "g1's vbd to connect to blkback in blk", 120_000);
+    timed('guest g1 vbd connected to blkback in the block driver domain', began);
+    expect(await xenstoreRead(`${backend}/params`)).toMatch(/\/g1\.xvda\.img$/);
+    expect(Number(await xenstoreRead(`${backend}/sectors`)) * 512).toBe(16 * 2 ** 20);
+    await destroyGuest(operator, host, 'g1', timeoutMs);
     expect((await domains()).has(`${host}-g1-1`)).toBe(false);
+    await eventually(async () => ((await xenstoreRead(backend)) === undefined ? true : undefined), "g1's vbd to leave blk", 60_000);
   }, LAB_TIMEOUT_MS);
 
   it('stops the host: no domain of it is left', async () => {

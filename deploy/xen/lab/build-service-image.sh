@@ -2,7 +2,8 @@
 # Builds the xoar service VM image (see deploy/xen/README-image.md):
 #   .xen-lab/out/service.cpio.gz    initramfs: busybox, front-end modules, /init
 #   .xen-lab/out/service-root.img   read-only ext4 root: busybox, node, xenstore-utils, xl and
-#                                   /etc/xen/scripts (driver domains), /opt/xoar (dist,
+#                                   /etc/xen/scripts (driver domains; xoar-guest-disk is
+#                                   xoar-guest-disk.sh), /opt/xoar (dist,
 #                                   production node_modules, package.json), /sbin/xoar-init
 # Rebuilt only when its inputs (dist/, package-lock.json, these scripts, node) change.
 # Called by build.sh after the debs are extracted.
@@ -36,7 +37,7 @@ JS
 cmp -s "$smoke_role.tmp" "$smoke_role" 2>/dev/null && rm "$smoke_role.tmp" || mv "$smoke_role.tmp" "$smoke_role"
 
 inputs_hash=$( { find dist -type f -printf '%P %s %T@\n' | LC_ALL=C sort; sha256sum package.json package-lock.json \
-  "$here/service-init.sh" "$here/service-agent.sh" "$here/build-service-image.sh" "$here/lib.sh" "$smoke_role";
+  "$here/service-init.sh" "$here/service-agent.sh" "$here/xoar-guest-disk.sh" "$here/build-service-image.sh" "$here/lib.sh" "$smoke_role";
   stat -c '%s %Y' /usr/bin/node; } | sha256sum | cut -c1-16)
 stamp=$LAB_OUT/service-image.stamp
 if [ "${XEN_LAB_REBUILD:-0}" != 1 ] && [ -s "$LAB_OUT/service.cpio.gz" ] && [ -s "$LAB_OUT/service-root.img" ] \
@@ -66,6 +67,7 @@ lab_install_modules "$root" etc/xen-lab/modules.driver \
   xen-evtchn xen-gntdev xen-gntalloc xen-blkback xen-netback bridge loop
 lab_host_bin "$root" /usr/bin/node
 cp "$here/service-agent.sh" "$root/sbin/xoar-init"; chmod 755 "$root/sbin/xoar-init"
+cp "$here/xoar-guest-disk.sh" "$root/etc/xen/scripts/xoar-guest-disk"; chmod 755 "$root/etc/xen/scripts/xoar-guest-disk"
 
 app=$root/opt/xoar
 mkdir -p "$app/dist"

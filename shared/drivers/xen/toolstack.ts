@@ -30,6 +30,8 @@ export interface XenToolstack {
   write(entries: readonly XenstoreEntry[]): Promise<void>;
   /** Calls `onEvent` for each event on `path` (once right away, as XenStore does when a watch is set). */
   watch(path: string, onEvent: (path: string) => void): Promise<Unwatch>;
+  /** `xl block-attach`: gives the domain the disk (xl-disk-configuration(5)), whichever domain its back-end is in. */
+  attachDisk(name: string, disk: string): Promise<void>;
   /** A sparse raw image of `sizeBytes` with an empty ext4 file system, for a service VM that keeps files. */
   createDisk(file: string, sizeBytes: number): Promise<void>;
   close(): Promise<void>;

@@ -169,6 +169,33 @@ describe('the xen driver, on a fake Xen', () => {
     expect(xen.writes[0]!.find(({ path }) => path.endsWith('/ip'))!.value).toBe('10.88.0.2/24');
   });
 
+  describe("a guest's disks, as Xen vbds served by its block driver domain", () => {
+    const blk = (instance: number) => spec({ id: 'blk', role: Role.block, instance, writePaths: ['/var/lib/xoar/blk'] });
+    const guest = spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks: [{ vdev: 'xvda', devid: 51712, backend: 'blk', backendDomid: 3, sizeBytes: 16 * 2 ** 20 }], vifs: [], workload: null } });
+
+    it("attaches each after the guest's identity, from the latest instance of its block service, its size told to that domain first", async () => {
+      await driver.start(blk(1));
+      const second = await driver.start(blk(2));
+      await driver.start(guest);
+      const guestCalls = xen.calls.slice(xen.calls.indexOf('restore h1-g1-1 from 192mib.save'));
+      expect(guestCalls.slice(1).map((call) => call.split(' ')[0])).toEqual(['write', 'write', 'attach-disk']);
+      expect(guestCalls.at(-1)).toBe('attach-disk h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk/g1.xvda.img');
+      expect(xen.writes.at(-1)).toEqual([{ path: `/local/domain/${second.domid}/xoar/guest-disks/g1/xvda`, value: String(16 * 2 ** 20), perms: ['n0', `r${second.domid}`] }]);
+    });
+
+    it('refuses a guest whose block service runs nowhere before any domain of it exists', async () => {
+      await expect(driver.start(guest)).rejects.toThrow('its disk xvda is served by "blk", which runs as no block driver domain of this driver');
+      expect(xen.calls.filter((call) => call.includes('h1-g1'))).toEqual([]);
+    });
+
+    it('clears away a guest whose disk could not be attached', async () => {
+      await driver.start(blk(1));
+      xen.failNext.set('attachDisk', new XlFailedError(['block-attach'], 'exited with 1', 1, 'libxl: error: backend not ready'));
+      await expect(driver.start(guest)).rejects.toThrow('backend not ready');
+      expect(xen.domains.has('h1-g1-1')).toBe(false);
+    });
+  });
+
   it('clears away a domain whose identity could not be written', async () => {
     xen.failNext.set('write', new Error('xenstored: EQUOTA'));
     await expect(driver.start(spec())).rejects.toThrow('EQUOTA');

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { GUEST_ROLE, parseGuestConfig } from '../../guest/guest-config.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
+import { Role } from '../../policy/types.js';
 import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../driver.js';
 import { AddressPool } from './address-pool.js';
 import { assertReachableBroker } from './broker-address.js';
@@ -7,6 +9,7 @@ import { writeDomainConfig } from './domain-config-file.js';
 import { DomainDeaths } from './domain-deaths.js';
 import { instanceDomainName } from './domain-names.js';
 import { XenSnapshotStaleError } from './errors.js';
+import { guestVbds, type BlockDomain } from './guest-disks.js';
 import { identityEntries } from './identity.js';
 import { serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
 import { Templates, type Template, type TemplateSettings } from './templates.js';
@@ -69,6 +72,8 @@ export class XenDriver implements ServiceDriver {
   private readonly addresses: AddressPool;
   private readonly deaths: DomainDeaths;
   private readonly settings: TemplateSettings;
+  /** The latest instance of each block service, by service id: the back-end of the guests' disks it serves. */
+  private readonly blockDomains = new Map<string, BlockDomain>();
 
   constructor(
     private readonly xen: XenToolstack,
@@ -116,6 +121,7 @@ export class XenDriver implements ServiceDriver {
 
   private async launch(spec: InstanceSpec, template: Template): Promise<XenInstanceHandle> {
     const name = instanceDomainName(spec.host, spec.id, spec.instance);
+    const vbds = spec.role === GUEST_ROLE ? guestVbds(parseGuestConfig(spec.config), (id) => this.blockDomains.get(id)) : [];
     const { path: cfgPath } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
     await this.deaths.start();
     const address = this.addresses.take(name);
@@ -132,10 +138,18 @@ export class XenDriver implements ServiceDriver {
     const handle: XenInstanceHandle = { id: spec.id, instance: spec.instance, pid: undefined, exited, domid, name };
     try {
       await this.xen.write(identityEntries(spec, domid, address));
+      // The domain's hotplug script creates the image if its block service has not yet, at this size.
+      for (const { disk, size } of vbds) {
+        await this.xen.write([size]);
+        await this.xen.attachDisk(name, disk);
+      }
     } catch (error) {
       await this.destroy(handle);
       throw error;
     }
+    const imageDir = spec.writePaths[0];
+    if (spec.role === Role.block && imageDir !== undefined) this.blockDomains.set(spec.id, { name, domid, imageDir });
     return handle;
   }
+
 }

@@ -57,6 +57,11 @@ describe('the xl toolstack', () => {
     ]);
   });
 
+  it('attaches a disk to a domain with block-attach, the disk spec as one argument', async () => {
+    await new XlToolstack().attachDisk('h1-g1-1', 'backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img');
+    expect(ran()).toEqual(['block-attach h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img']);
+  });
+
   it('counts destroying a domain that does not exist as done', async () => {
     await new XlToolstack().destroy('h1-a-1');
     expect(ran()).toEqual(['destroy h1-a-1', 'list']);

@@ -46,6 +46,10 @@ export class XlToolstack implements XenToolstack {
     }
   }
 
+  async attachDisk(name: string, disk: string): Promise<void> {
+    await this.xl(['block-attach', name, disk]);
+  }
+
   /** The text listing: `xl list -l` leaves out domains whose configuration libxl cannot read back, and shows no shutdown state. */
   async list(): Promise<DomainState[]> {
     return parseXlList(await this.xl(['list']));

@@ -4,6 +4,8 @@ import { domainPath, exitPath, statePath } from '../identity.js';
 import type { Unwatch, XenstoreEntry, XenToolstack } from '../toolstack.js';
 import { type DomainState, ShutdownReason } from '../xl-list.js';
 
+type FailingCall = 'restore' | 'write' | 'attachDisk';
+
 interface FakeDomain {
   domid: number;
   shutdown: ShutdownReason | null;
@@ -23,7 +25,7 @@ export class FakeXen implements XenToolstack {
   /** Whether a template's /init reaches `waiting` once created. */
   templatesBoot = true;
   /** Makes the next call of that kind fail with the error. */
-  readonly failNext = new Map<'restore' | 'write', Error>();
+  readonly failNext = new Map<FailingCall, Error>();
   /** A domain that shuts down while it is being restored, before the driver hears of it. */
   shutDownWhileRestoring: { reason: ShutdownReason; code?: number } | undefined;
   private readonly watches = new Set<{ path: string; onEvent: (path: string) => void }>();
@@ -59,6 +61,11 @@ export class FakeXen implements XenToolstack {
   async destroy(name: string): Promise<void> {
     this.calls.push(`destroy ${name}`);
     this.remove(name);
+  }
+
+  async attachDisk(name: string, disk: string): Promise<void> {
+    this.calls.push(`attach-disk ${name} ${disk}`);
+    this.throwIfFailing('attachDisk');
   }
 
   async list(): Promise<DomainState[]> {
@@ -133,7 +140,7 @@ export class FakeXen implements XenToolstack {
     }
   }
 
-  private throwIfFailing(kind: 'restore' | 'write'): void {
+  private throwIfFailing(kind: FailingCall): void {
     const error = this.failNext.get(kind);
     this.failNext.delete(kind);
     if (error !== undefined) throw error;
