@@ -84,6 +84,8 @@ if [ -n "$ipaddr" ]; then
     sleep 0.1
   done
   ip addr add "$ipaddr" dev eth0 && ip link set eth0 up || die "cannot configure eth0 with $ipaddr"
+  # The address may have been another domain's a moment ago: dom0's neighbour entry must move here.
+  arping -q -U -c 1 -w 1 -I eth0 "${ipaddr%/*}" || say "gratuitous ARP for ${ipaddr%/*} failed"
   ip route add default via "$gateway" 2>/dev/null || say "no default route via $gateway"
   say "eth0 $ipaddr"
 fi
