@@ -11,6 +11,8 @@ class RecordingDriver implements ServiceDriver {
   readonly restored: Array<{ instance: number; standby: boolean; digest: string }> = [];
   readonly destroyed: number[] = [];
   failRestores = false;
+  /** While set, destroys wait for it, as an `xl destroy` takes seconds. */
+  destroyGate: Promise<void> | undefined;
   private readonly exits = new Map<number, (exit: InstanceExit) => void>();
 
   async start(spec: InstanceSpec): Promise<InstanceHandle> {
@@ -26,6 +28,7 @@ class RecordingDriver implements ServiceDriver {
   }
   async destroy(handle: InstanceHandle): Promise<void> {
     this.destroyed.push(handle.instance);
+    await this.destroyGate;
     this.exits.get(handle.instance)?.({ code: null, signal: 'SIGKILL' });
     await handle.exited;
   }
@@ -68,6 +71,23 @@ describe('standby pool', () => {
     // A number handed out elsewhere comes after the pool's.
     expect(pool.number('blk', 2)).toBe(4);
     await pool.close();
+  });
+
+  it('closes only once the standbys its services discarded before are destroyed', async () => {
+    const { driver, pool } = poolUnderTest(1);
+    pool.prime('blk', snapshotOf('a'), 1);
+    await turn();
+    let release!: () => void;
+    driver.destroyGate = new Promise((resolve) => (release = resolve));
+    void pool.discard('blk');
+    let closed = false;
+    const closing = pool.close().then(() => (closed = true));
+    await turn();
+    expect(driver.destroyed).toEqual([2]);
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(closed).toBe(true);
   });
 
   it('hands over a ready standby, waiting for one being restored, and replenishes only when told', async () => {

@@ -53,7 +53,7 @@ const RETRY_MS = 200;
 export class StandbyPool {
   private readonly pools = new Map<string, ServicePool>();
   private closed = false;
-  /** Restores under way, so that `close` waits for them (and destroys what they start). */
+  /** Restores and destroys under way, so that `close` waits for them (and destroys what restores start); destroying a domain takes seconds. */
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly options: StandbyPoolOptions) {}
@@ -153,9 +153,7 @@ export class StandbyPool {
     const pool = this.pools.get(id);
     if (pool === undefined || this.closed || pool.failures >= MAX_FAILURES) return;
     for (let missing = this.options.sizeOf(id) - pool.standbys.length - pool.restoring; missing > 0; missing--) {
-      const restored = this.restoreOne(id, pool);
-      this.inFlight.add(restored);
-      void restored.finally(() => this.inFlight.delete(restored));
+      this.track(this.restoreOne(id, pool));
     }
   }
 
@@ -206,6 +204,12 @@ export class StandbyPool {
   private async destroy(standby: Standby): Promise<void> {
     standby.settle(false);
     for (const pool of this.pools.values()) pool.standbys = pool.standbys.filter((s) => s !== standby);
-    await this.options.driver.destroy(standby.handle).catch(() => undefined);
+    await this.track(this.options.driver.destroy(standby.handle).catch(() => undefined));
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+    return work;
   }
 }
