@@ -100,6 +100,7 @@ function timedToolstack(xen: XenToolstack, timings: Timings): XenToolstack {
     restore: (cfg, file, name) => time(timings.restore, () => xen.restore(cfg, file, name)),
     destroy: (name) => time(timings.destroy, () => xen.destroy(name)),
     attachDisk: (name, disk) => xen.attachDisk(name, disk),
+    attachNic: (name, vif) => xen.attachNic(name, vif),
     list: () => xen.list(),
     read: (path) => xen.read(path),
     write: (entries) => xen.write(entries),

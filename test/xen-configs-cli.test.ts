@@ -25,7 +25,7 @@ describe('xoar policy xen-configs', () => {
     const result = xoar('policy', 'xen-configs', LAB_POLICY, '--out', out, '--state-dir', '/var/lib/xoar', '--json');
     expect(result.code).toBe(0);
     const configs = (JSON.parse(result.stdout) as { configs: Array<{ service: string; file: string }> }).configs;
-    expect(configs.map((c) => c.service)).toEqual(['boot', 'xs-state', 'xs-logic', 'builder', 'toolstack', 'blk']);
+    expect(configs.map((c) => c.service)).toEqual(['boot', 'xs-state', 'xs-logic', 'builder', 'toolstack', 'blk', 'net']);
     expect(readdirSync(out).sort()).toEqual(configs.map((c) => `lab-${c.service}.cfg`).sort());
     const blk = readFileSync(join(out, 'lab-blk.cfg'), 'utf8');
     expect(blk).toContain('name = "lab-blk-1"');

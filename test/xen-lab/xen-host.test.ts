@@ -64,14 +64,13 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
 
   it('runs every permanent service VM as a domain of its own, running its service; boot is gone once its job is done', async () => {
     const listed = await domains();
-    for (const id of ['xs-state', 'xs-logic', 'builder', 'toolstack', 'blk']) {
+    for (const id of ['xs-state', 'xs-logic', 'builder', 'toolstack', 'blk', 'net']) {
       const domid = listed.get(`${host}-${id}-${instanceOf(id)}`);
       expect(domid, `${id}'s domain in xl list`).toBeTypeOf('number');
       expect(await xenstoreRead(`/local/domain/${domid}/data/xoar/state`)).toBe('running');
     }
     expect([...listed.keys()].filter((name) => name.startsWith(`${host}-boot-`))).toEqual([]);
-    const blk = listed.get(`${host}-blk-${instanceOf('blk')}`);
-    expect(await xenstoreRead(`/local/domain/${blk}/xoar/driver-domain`)).toBe('1');
+    for (const id of ['blk', 'net']) expect(await xenstoreRead(`/local/domain/${listed.get(`${host}-${id}-${instanceOf(id)}`)}/xoar/driver-domain`)).toBe('1');
   });
 
   it('rolls the block service VM back through save/restore: a new domain from its saved template, the old one gone', async () => {
@@ -96,7 +95,7 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     expect(supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest).toBe(snapshot);
   }, LAB_TIMEOUT_MS);
 
-  it('creates a guest as a domain whose disk is a vbd served by the block driver domain, then destroys it', async () => {
+  it('creates a guest as a domain whose disk is a vbd served by the block driver domain and whose vif is served by the network one, then destroys it', async () => {
     const began = performance.now();
     const timeoutMs = supervisor.status().guestOpTimeoutMs + 5_000;
     await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } }, timeoutMs);
@@ -104,8 +103,10 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     const listed = await domains();
     const guest = listed.get(`${host}-g1-1`);
     const blk = listed.get(`${host}-blk-${instanceOf('blk')}`);
+    const net = listed.get(`${host}-net-${instanceOf('net')}`);
     expect(guest).toBeTypeOf('number');
     expect(blk).toBeTypeOf('number');
+    expect(net).toBeTypeOf('number');
     // The policy's first disk is the guest's xvdc (the service image holds xvda and xvdb): devid 202 << 8 | 2 << 4.
     const frontend = `/local/domain/${guest}/device/vbd/51744`;
     const backend = `/local/domain/${blk}/backend/vbd/${guest}/51744`;
@@ -114,9 +115,16 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     timed('guest g1 vbd connected to blkback in the block driver domain', began);
     expect(await xenstoreRead(`${backend}/params`)).toMatch(/\/g1\.xvda\.img$/);
     expect(Number(await xenstoreRead(`${backend}/sectors`)) * 512).toBe(16 * 2 ** 20);
+    // Its vif follows the control vif every domain of the service image has (devid 0).
+    const vifFrontend = `/local/domain/${guest}/device/vif/1`;
+    const vifBackend = `/local/domain/${net}/backend/vif/${guest}/1`;
+    expect(await xenstoreRead(`${vifFrontend}/backend-id`)).toBe(String(net));
+    await eventually(async () => ((await xenstoreRead(`${vifFrontend}/state`)) === '4' && (await xenstoreRead(`${vifBackend}/state`)) === '4' ? true : undefined), "g1's vif to connect to netback in net", 120_000);
+    expect(await xenstoreRead(`${vifBackend}/mac`)).toBe('00:16:3e:00:00:01');
+    expect(await xenstoreRead(`${vifBackend}/bridge`)).toBe('xoarguests');
     await destroyGuest(operator, host, 'g1', timeoutMs);
     expect((await domains()).has(`${host}-g1-1`)).toBe(false);
-    await eventually(async () => ((await xenstoreRead(backend)) === undefined ? true : undefined), "g1's vbd to leave blk", 60_000);
+    await eventually(async () => ((await xenstoreRead(backend)) === undefined && (await xenstoreRead(vifBackend)) === undefined ? true : undefined), "g1's vbd and vif to leave blk and net", 60_000);
   }, LAB_TIMEOUT_MS);
 
   it('stops the host: no domain of it is left', async () => {

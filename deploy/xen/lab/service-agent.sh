@@ -104,6 +104,10 @@ if [ "$driver_domain" = 1 ]; then
   while read -r m; do
     insmod "$m" 2>/dev/null || grep -q "^$(basename "$m" .ko | tr - _) " /proc/modules || say "insmod $m failed"
   done < /etc/xen-lab/modules.driver
+  # The vifs of a network driver domain's guests join this bridge (vif-bridge, run by xl devd).
+  if [ "$role" = network ]; then
+    brctl addbr xoarguests && ip link set xoarguests up || say "cannot make the guest bridge xoarguests"
+  fi
   xl devd || say "xl devd failed to start"
 fi
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { GuestConfig } from '../../guest/guest-config.js';
 import { XenConfigInvalidError } from './errors.js';
-import { guestDiskVdev, guestVbds, type BlockDomain } from './guest-disks.js';
+import { guestDiskVdev, guestVbds, type DriverDomain } from './guest-disks.js';
 
 const disk = (vdev: string, backend: string) => ({ vdev, devid: 0, backend, backendDomid: 0, sizeBytes: 2 ** 24 });
 const config = (disks: GuestConfig['disks']): GuestConfig => ({ id: 'web-1', domid: 9, tenant: 'acme', disks, vifs: [], workload: null });
-const domains: Record<string, BlockDomain> = { 'blk-a': { name: 'h1-blk-a-3', domid: 14, imageDir: '/var/lib/xoar/blk-a' }, 'blk-b': { name: 'h1-blk-b-1', domid: 15, imageDir: '/srv/b' } };
+const domains: Record<string, DriverDomain> = { 'blk-a': { name: 'h1-blk-a-3', domid: 14, dir: '/var/lib/xoar/blk-a' }, 'blk-b': { name: 'h1-blk-b-1', domid: 15, dir: '/srv/b' }, net: { name: 'h1-net-1', domid: 16, dir: undefined } };
 
 describe("a guest's disks as Xen vbds", () => {
   it('puts each on the image its block service keeps for it, in the driver domain that serves it, from xvdc on', () => {
@@ -17,8 +17,9 @@ describe("a guest's disks as Xen vbds", () => {
     expect(vbds[1]!.size).toEqual({ path: '/local/domain/15/xoar/guest-disks/web-1/xvdb', value: String(2 ** 24), perms: ['n0', 'r15'] });
   });
 
-  it('says which disk names a block service that is not running', () => {
+  it('says which disk names a block service that is not running as a block driver domain', () => {
     expect(() => guestVbds(config([disk('xvda', 'blk-a'), disk('xvdb', 'blk-z')]), (id) => domains[id])).toThrow('guest "web-1": its disk xvdb is served by "blk-z"');
+    expect(() => guestVbds(config([disk('xvda', 'net')]), (id) => domains[id])).toThrow('its disk xvda is served by "net", which runs as no block driver domain');
   });
 
   it('has room for 24 disks, xvdc to xvdz', () => {

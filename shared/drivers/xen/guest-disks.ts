@@ -5,11 +5,11 @@ import { domainPath } from './identity.js';
 import type { XenstoreEntry } from './toolstack.js';
 import { specString } from './xl-config-text.js';
 
-/** A block driver domain as the guests' disks name it: its domain and the directory its block service keeps images in. */
-export interface BlockDomain {
+/** A driver domain as guests' devices name it: its domain, and the directory its service keeps files in (a block service, its images). */
+export interface DriverDomain {
   name: string;
   domid: number;
-  imageDir: string;
+  dir: string | undefined;
 }
 
 /** The hotplug script `xl devd` runs for a guest's disk in the block driver domain (deploy/xen/lab/xoar-guest-disk). */
@@ -38,14 +38,14 @@ export function guestDiskVdev(index: number, source: string): string {
  * (blkback there, set up by `xl devd`), on the very image that domain's block service keeps for
  * it (`<guest>.<vdev>.img` in its directory).
  */
-export function guestVbds(config: GuestConfig, blockDomainOf: (serviceId: string) => BlockDomain | undefined): GuestVbd[] {
+export function guestVbds(config: GuestConfig, blockDomainOf: (serviceId: string) => DriverDomain | undefined): GuestVbd[] {
   const source = `guest "${config.id}"`;
   return config.disks.map((disk, index) => {
     const backend = blockDomainOf(disk.backend);
-    if (backend === undefined) {
+    if (backend?.dir === undefined) {
       throw new XenConfigInvalidError('disk', source, `its disk ${disk.vdev} is served by "${disk.backend}", which runs as no block driver domain of this driver`, `start the block service "${disk.backend}" (a service with role block) before the guest`);
     }
-    const target = join(backend.imageDir, `${config.id}.${disk.vdev}.img`);
+    const target = join(backend.dir, `${config.id}.${disk.vdev}.img`);
     const spec = specString('disk', [['backend', backend.name], ['vdev', guestDiskVdev(index, source)], ['format', 'raw'], ['access', 'rw'], ['script', GUEST_DISK_SCRIPT], ['target', target]], source);
     const size = { path: `${domainPath(backend.domid)}/xoar/guest-disks/${config.id}/${disk.vdev}`, value: String(disk.sizeBytes), perms: ['n0', `r${backend.domid}`] };
     return { disk: spec, size };

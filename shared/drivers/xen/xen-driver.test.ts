@@ -169,11 +169,13 @@ describe('the xen driver, on a fake Xen', () => {
     expect(xen.writes[0]!.find(({ path }) => path.endsWith('/ip'))!.value).toBe('10.88.0.2/24');
   });
 
-  describe("a guest's disks, as Xen vbds served by its block driver domain", () => {
+  describe("a guest's disks and vifs, as Xen devices served by its driver domains", () => {
     const blk = (instance: number) => spec({ id: 'blk', role: Role.block, instance, writePaths: ['/var/lib/xoar/blk'] });
-    const guest = spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks: [{ vdev: 'xvda', devid: 51712, backend: 'blk', backendDomid: 3, sizeBytes: 16 * 2 ** 20 }], vifs: [], workload: null } });
+    const net = spec({ id: 'net', role: Role.network });
+    const disks = [{ vdev: 'xvda', devid: 51712, backend: 'blk', backendDomid: 3, sizeBytes: 16 * 2 ** 20 }];
+    const guest = spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs: [], workload: null } });
 
-    it("attaches each after the guest's identity, from the latest instance of its block service, its size told to that domain first", async () => {
+    it("attaches each disk after the guest's identity, from the latest instance of its block service, its size told to that domain first", async () => {
       await driver.start(blk(1));
       const second = await driver.start(blk(2));
       await driver.start(guest);
@@ -181,6 +183,15 @@ describe('the xen driver, on a fake Xen', () => {
       expect(guestCalls.slice(1).map((call) => call.split(' ')[0])).toEqual(['write', 'write', 'attach-disk']);
       expect(guestCalls.at(-1)).toBe('attach-disk h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk/g1.xvda.img');
       expect(xen.writes.at(-1)).toEqual([{ path: `/local/domain/${second.domid}/xoar/guest-disks/g1/xvda`, value: String(16 * 2 ** 20), perms: ['n0', `r${second.domid}`] }]);
+    });
+
+    it('attaches each vif after the disks, on the guest bridge of its network driver domain, with its MAC and rate', async () => {
+      await driver.start(blk(1));
+      await driver.start(net);
+      const vifs = [{ mac: '00:16:3e:00:00:0a', devid: 0, backend: 'net', backendDomid: 4, rateBitsPerSecond: 8_000_000 }];
+      await driver.start(spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs, workload: null } }));
+      expect(xen.calls.slice(-2).map((call) => call.split(' ')[0])).toEqual(['attach-disk', 'attach-nic']);
+      expect(xen.calls.at(-1)).toBe('attach-nic h1-g1-1 backend=h1-net-1,mac=00:16:3e:00:00:0a,bridge=xoarguests,rate=8000000b/s');
     });
 
     it('refuses a guest whose block service runs nowhere before any domain of it exists', async () => {

@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { GUEST_ROLE, parseGuestConfig } from '../../guest/guest-config.js';
 import { silentLogger, type Logger } from '../../log/logger.js';
-import { Role } from '../../policy/types.js';
 import type { InstanceHandle, InstanceSpec, ServiceDriver, Snapshot } from '../driver.js';
 import { AddressPool } from './address-pool.js';
 import { assertReachableBroker } from './broker-address.js';
@@ -9,9 +8,10 @@ import { writeDomainConfig } from './domain-config-file.js';
 import { DomainDeaths } from './domain-deaths.js';
 import { instanceDomainName } from './domain-names.js';
 import { XenSnapshotStaleError } from './errors.js';
-import { guestVbds, type BlockDomain } from './guest-disks.js';
+import { guestVbds, type DriverDomain } from './guest-disks.js';
+import { guestVifs } from './guest-vifs.js';
 import { identityEntries } from './identity.js';
-import { serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
+import { isDriverDomain, serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
 import { Templates, type Template, type TemplateSettings } from './templates.js';
 import type { XenToolstack } from './toolstack.js';
 
@@ -72,8 +72,8 @@ export class XenDriver implements ServiceDriver {
   private readonly addresses: AddressPool;
   private readonly deaths: DomainDeaths;
   private readonly settings: TemplateSettings;
-  /** The latest instance of each block service, by service id: the back-end of the guests' disks it serves. */
-  private readonly blockDomains = new Map<string, BlockDomain>();
+  /** The latest instance of each block and network service, by service id: the back-end of the guests' devices it serves. */
+  private readonly driverDomains = new Map<string, DriverDomain>();
 
   constructor(
     private readonly xen: XenToolstack,
@@ -121,7 +121,10 @@ export class XenDriver implements ServiceDriver {
 
   private async launch(spec: InstanceSpec, template: Template): Promise<XenInstanceHandle> {
     const name = instanceDomainName(spec.host, spec.id, spec.instance);
-    const vbds = spec.role === GUEST_ROLE ? guestVbds(parseGuestConfig(spec.config), (id) => this.blockDomains.get(id)) : [];
+    const guest = spec.role === GUEST_ROLE ? parseGuestConfig(spec.config) : undefined;
+    const driverDomainOf = (id: string) => this.driverDomains.get(id);
+    const vbds = guest === undefined ? [] : guestVbds(guest, driverDomainOf);
+    const vifs = guest === undefined ? [] : guestVifs(guest, driverDomainOf);
     const { path: cfgPath } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
     await this.deaths.start();
     const address = this.addresses.take(name);
@@ -143,12 +146,12 @@ export class XenDriver implements ServiceDriver {
         await this.xen.write([size]);
         await this.xen.attachDisk(name, disk);
       }
+      for (const vif of vifs) await this.xen.attachNic(name, vif);
     } catch (error) {
       await this.destroy(handle);
       throw error;
     }
-    const imageDir = spec.writePaths[0];
-    if (spec.role === Role.block && imageDir !== undefined) this.blockDomains.set(spec.id, { name, domid, imageDir });
+    if (isDriverDomain(spec.role)) this.driverDomains.set(spec.id, { name, domid, dir: spec.writePaths[0] });
     return handle;
   }
 

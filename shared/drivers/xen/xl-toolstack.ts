@@ -50,6 +50,10 @@ export class XlToolstack implements XenToolstack {
     await this.xl(['block-attach', name, disk]);
   }
 
+  async attachNic(name: string, vif: string): Promise<void> {
+    await this.xl(['network-attach', name, vif]);
+  }
+
   /** The text listing: `xl list -l` leaves out domains whose configuration libxl cannot read back, and shows no shutdown state. */
   async list(): Promise<DomainState[]> {
     return parseXlList(await this.xl(['list']));

@@ -68,6 +68,10 @@ export class FakeXen implements XenToolstack {
     this.throwIfFailing('attachDisk');
   }
 
+  async attachNic(name: string, vif: string): Promise<void> {
+    this.calls.push(`attach-nic ${name} ${vif}`);
+  }
+
   async list(): Promise<DomainState[]> {
     return [...this.domains].map(([name, { domid, shutdown }]) => ({ name, domid, shutdown }));
   }
