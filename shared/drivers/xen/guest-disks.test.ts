@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { GuestConfig } from '../../guest/guest-config.js';
 import { XenConfigInvalidError } from './errors.js';
-import { guestDiskVdev, guestVbds, type DriverDomain } from './guest-disks.js';
+import type { DriverDomain } from './driver-domains.js';
+import { guestDiskVdev, guestVbds } from './guest-disks.js';
 
 const disk = (vdev: string, backend: string) => ({ vdev, devid: 0, backend, backendDomid: 0, sizeBytes: 2 ** 24 });
 const config = (disks: GuestConfig['disks']): GuestConfig => ({ id: 'web-1', domid: 9, tenant: 'acme', disks, vifs: [], workload: null });

@@ -1,16 +1,10 @@
 import { join } from 'node:path';
 import type { GuestConfig } from '../../guest/guest-config.js';
+import type { DriverDomain } from './driver-domains.js';
 import { XenConfigInvalidError } from './errors.js';
 import { domainPath } from './identity.js';
 import type { XenstoreEntry } from './toolstack.js';
 import { specString } from './xl-config-text.js';
-
-/** A driver domain as guests' devices name it: its domain, and the directory its service keeps files in (a block service, its images). */
-export interface DriverDomain {
-  name: string;
-  domid: number;
-  dir: string | undefined;
-}
 
 /** The hotplug script `xl devd` runs for a guest's disk in the block driver domain (deploy/xen/lab/xoar-guest-disk). */
 export const GUEST_DISK_SCRIPT = 'xoar-guest-disk';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { GuestConfig } from '../../guest/guest-config.js';
-import type { DriverDomain } from './guest-disks.js';
+import type { DriverDomain } from './driver-domains.js';
 import { guestVifs } from './guest-vifs.js';
 
 const config = (vifs: GuestConfig['vifs']): GuestConfig => ({ id: 'web-1', domid: 9, tenant: 'acme', disks: [], vifs, workload: null });

@@ -1,6 +1,6 @@
 import type { GuestConfig } from '../../guest/guest-config.js';
 import { XenConfigInvalidError } from './errors.js';
-import type { DriverDomain } from './guest-disks.js';
+import type { DriverDomain } from './driver-domains.js';
 import { specString } from './xl-config-text.js';
 
 /** The bridge in a network driver domain that the vifs of the guests it serves join (its xoar-init makes it). */

@@ -175,14 +175,22 @@ describe('the xen driver, on a fake Xen', () => {
     const disks = [{ vdev: 'xvda', devid: 51712, backend: 'blk', backendDomid: 3, sizeBytes: 16 * 2 ** 20 }];
     const guest = spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs: [], workload: null } });
 
-    it("attaches each disk after the guest's identity, from the latest instance of its block service, its size told to that domain first", async () => {
-      await driver.start(blk(1));
-      const second = await driver.start(blk(2));
+    it("attaches each disk after the guest's identity, to the serving instance of its block service (not a standby numbered after it), its size told to that domain first", async () => {
+      const serving = await driver.start(blk(1));
+      await driver.start(blk(2));
       await driver.start(guest);
       const guestCalls = xen.calls.slice(xen.calls.indexOf('restore h1-g1-1 from 192mib.save'));
       expect(guestCalls.slice(1).map((call) => call.split(' ')[0])).toEqual(['write', 'write', 'attach-disk']);
-      expect(guestCalls.at(-1)).toBe('attach-disk h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk/g1.xvda.img');
-      expect(xen.writes.at(-1)).toEqual([{ path: `/local/domain/${second.domid}/xoar/guest-disks/g1/xvda`, value: String(16 * 2 ** 20), perms: ['n0', `r${second.domid}`] }]);
+      expect(guestCalls.at(-1)).toBe('attach-disk h1-g1-1 backend=h1-blk-1,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk/g1.xvda.img');
+      expect(xen.writes.at(-1)).toEqual([{ path: `/local/domain/${serving.domid}/xoar/guest-disks/g1/xvda`, value: String(16 * 2 ** 20), perms: ['n0', `r${serving.domid}`] }]);
+    });
+
+    it('attaches to the next instance once the serving one is gone', async () => {
+      const first = await driver.start(blk(1));
+      await driver.start(blk(2));
+      await driver.destroy(first);
+      await driver.start(guest);
+      expect(xen.calls.at(-1)).toContain('attach-disk h1-g1-1 backend=h1-blk-2,');
     });
 
     it('attaches each vif after the disks, on the guest bridge of its network driver domain, with its MAC and rate', async () => {

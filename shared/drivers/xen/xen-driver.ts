@@ -8,7 +8,8 @@ import { writeDomainConfig } from './domain-config-file.js';
 import { DomainDeaths } from './domain-deaths.js';
 import { instanceDomainName } from './domain-names.js';
 import { XenSnapshotStaleError } from './errors.js';
-import { guestVbds, type DriverDomain } from './guest-disks.js';
+import { DriverDomains } from './driver-domains.js';
+import { guestVbds } from './guest-disks.js';
 import { guestVifs } from './guest-vifs.js';
 import { identityEntries } from './identity.js';
 import { isDriverDomain, serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
@@ -72,8 +73,8 @@ export class XenDriver implements ServiceDriver {
   private readonly addresses: AddressPool;
   private readonly deaths: DomainDeaths;
   private readonly settings: TemplateSettings;
-  /** The latest instance of each block and network service, by service id: the back-end of the guests' devices it serves. */
-  private readonly driverDomains = new Map<string, DriverDomain>();
+  /** The live instances of each block and network service: the back-ends of the guests' devices. */
+  private readonly driverDomains = new DriverDomains();
 
   constructor(
     private readonly xen: XenToolstack,
@@ -122,7 +123,7 @@ export class XenDriver implements ServiceDriver {
   private async launch(spec: InstanceSpec, template: Template): Promise<XenInstanceHandle> {
     const name = instanceDomainName(spec.host, spec.id, spec.instance);
     const guest = spec.role === GUEST_ROLE ? parseGuestConfig(spec.config) : undefined;
-    const driverDomainOf = (id: string) => this.driverDomains.get(id);
+    const driverDomainOf = (id: string) => this.driverDomains.serving(id);
     const vbds = guest === undefined ? [] : guestVbds(guest, driverDomainOf);
     const vifs = guest === undefined ? [] : guestVifs(guest, driverDomainOf);
     const { path: cfgPath } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
@@ -151,7 +152,10 @@ export class XenDriver implements ServiceDriver {
       await this.destroy(handle);
       throw error;
     }
-    if (isDriverDomain(spec.role)) this.driverDomains.set(spec.id, { name, domid, dir: spec.writePaths[0] });
+    if (isDriverDomain(spec.role)) {
+      this.driverDomains.add(spec.id, spec.instance, { name, domid, dir: spec.writePaths[0] });
+      void exited.then(() => this.driverDomains.remove(spec.id, spec.instance));
+    }
     return handle;
   }
 
