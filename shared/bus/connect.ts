@@ -16,6 +16,8 @@ export interface ConnectAsOptions {
   name?: string;
   /** Reconnect after losing the broker; default true. */
   reconnect?: boolean;
+  /** How long to wait for the broker to accept the connection; default CONNECT_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 /** How long to wait for the broker to accept the connection: generous, as a host that just booted starts a dozen processes on a few cores. */
@@ -69,7 +71,7 @@ export async function connectAs(options: ConnectAsOptions): Promise<NatsConnecti
         inboxPrefix,
         name: options.name ?? options.principal,
         reconnect: options.reconnect ?? true,
-        timeout: CONNECT_TIMEOUT_MS,
+        timeout: options.timeoutMs ?? CONNECT_TIMEOUT_MS,
       });
     } catch (error) {
       if (!(error instanceof AuthorizationError)) throw new BrokerUnreachableError(options.url, { cause: error });

@@ -28,9 +28,9 @@ export function withTwoGuests(policy: Record<string, any>): void {
 }
 
 /** The operator's connection to a host, as `xoar guest create` makes it. */
-export function connectOperator(supervisor: Supervisor): Promise<NatsConnection> {
+export function connectOperator(supervisor: Supervisor, timeoutMs?: number): Promise<NatsConnection> {
   const { url, seed } = supervisor.credentialsOf('operator');
-  return connectAs({ url, principal: 'operator', seed, name: 'test-operator' });
+  return connectAs({ url, principal: 'operator', seed, name: 'test-operator', timeoutMs });
 }
 
 /** Creates a guest through its toolstack, as `xoar guest create` does; a host whose instances start slowly needs a longer `timeoutMs`. */

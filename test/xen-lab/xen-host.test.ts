@@ -54,7 +54,10 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     supervisor = await Supervisor.start({ policy: await loadPolicy(POLICY), stateRoot, log: createLogger(process.stderr, { component: 'supervisor' }) });
     await supervisor.booted;
     timed('host booted (templates built, every service VM restored from its own)', began);
-    operator = await connectOperator(supervisor);
+    // Right after boot, dom0's one vCPU also restores the standbys' domains: under emulation, the broker may take longer than the default to answer.
+    const connecting = performance.now();
+    operator = await connectOperator(supervisor, 180_000);
+    timed('operator connected', connecting);
   }, LAB_TIMEOUT_MS);
   afterAll(async () => {
     await operator?.close();
