@@ -10,10 +10,12 @@ import { XlToolstack } from './xl-toolstack.js';
 const FAKE_XL = `#!/bin/sh
 echo "$*" >> "$XL_LOG"
 case "$1" in
+  restore) sleep 0.2; echo "restored $4" >> "$XL_LOG" ;;
   domid) echo 12 ;;
   list) printf 'Name                                        ID   Mem VCPUs\\tState\\tTime(s)\\nDomain-0                                     0  2048     2     r-----      41.2\\n'; cat "$XL_LIST_EXTRA" 2>/dev/null || true ;;
   destroy) echo "$2 is an invalid domain identifier (rc=-6)" >&2; exit 1 ;;
 esac
+if [ "$1" = "$XL_FAIL" ]; then exit 1; fi
 `;
 
 let dir: string;
@@ -52,6 +54,7 @@ describe('the xl toolstack', () => {
       'create -e -f /s/domains/h1-a-template.cfg',
       'domid h1-a-template',
       'restore -e /s/domains/h1-a-1.cfg /s/images/a.save',
+      'restored /s/images/a.save',
       'domid h1-a-1',
       'save h1-a-template /s/images/a.save.partial',
     ]);
@@ -60,6 +63,16 @@ describe('the xl toolstack', () => {
   it('attaches a disk to a domain with block-attach, the disk spec as one argument', async () => {
     await new XlToolstack().attachDisk('h1-g1-1', 'backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img');
     expect(ran()).toEqual(['block-attach h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img']);
+  });
+
+  it('runs the commands that plug devices one at a time, and goes on after one fails', async () => {
+    const xl = new XlToolstack();
+    process.env['XL_FAIL'] = 'block-attach';
+    const failing = xl.attachDisk('h1-g1-1', 'target=/nowhere');
+    await Promise.all([failing.catch(() => undefined), xl.restore('/s/a.cfg', '/s/a.save', 'h1-a-1'), xl.restore('/s/b.cfg', '/s/b.save', 'h1-b-1')]);
+    delete process.env['XL_FAIL'];
+    await expect(failing).rejects.toThrow(XlFailedError);
+    expect(ran().filter((line) => !line.startsWith('domid'))).toEqual(['block-attach h1-g1-1 target=/nowhere', 'restore -e /s/a.cfg /s/a.save', 'restored /s/a.save', 'restore -e /s/b.cfg /s/b.save', 'restored /s/b.save']);
   });
 
   it('counts destroying a domain that does not exist as done', async () => {

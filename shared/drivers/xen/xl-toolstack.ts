@@ -13,11 +13,17 @@ export interface XlToolstackOptions {
   timeoutMs?: number;
 }
 
-/** The real edge: `xl` run as a command (no shell), XenStore through xenstored's socket. */
+/**
+ * The real edge: `xl` run as a command (no shell), XenStore through xenstored's socket. The
+ * commands that plug devices (create, restore, save, block- and network-attach) run one at a
+ * time: each runs hotplug scripts that take a lock of their own and that libxl kills after 40 s,
+ * and several at once on a busy dom0 made one overrun.
+ */
 export class XlToolstack implements XenToolstack {
   private readonly socket: string;
   private readonly timeoutMs: number;
   private xenstore: Promise<XenstoredConnection> | undefined;
+  private plugging: Promise<unknown> = Promise.resolve();
 
   constructor(options: XlToolstackOptions = {}) {
     this.socket = options.xenstoredSocket ?? DEFAULT_XENSTORED_SOCKET;
@@ -25,16 +31,16 @@ export class XlToolstack implements XenToolstack {
   }
 
   async create(cfgPath: string, name: string): Promise<number> {
-    await this.xl(['create', '-e', '-f', cfgPath]);
+    await this.oneAtATime(['create', '-e', '-f', cfgPath]);
     return this.domid(name);
   }
 
   async save(name: string, file: string): Promise<void> {
-    await this.xl(['save', name, file]);
+    await this.oneAtATime(['save', name, file]);
   }
 
   async restore(cfgPath: string, file: string, name: string): Promise<number> {
-    await this.xl(['restore', '-e', cfgPath, file]);
+    await this.oneAtATime(['restore', '-e', cfgPath, file]);
     return this.domid(name);
   }
 
@@ -47,11 +53,11 @@ export class XlToolstack implements XenToolstack {
   }
 
   async attachDisk(name: string, disk: string): Promise<void> {
-    await this.xl(['block-attach', name, disk]);
+    await this.oneAtATime(['block-attach', name, disk]);
   }
 
   async attachNic(name: string, vif: string): Promise<void> {
-    await this.xl(['network-attach', name, vif]);
+    await this.oneAtATime(['network-attach', name, vif]);
   }
 
   /** The text listing: `xl list -l` leaves out domains whose configuration libxl cannot read back, and shows no shutdown state. */
@@ -101,6 +107,12 @@ export class XlToolstack implements XenToolstack {
       this.xenstore = connecting;
     }
     return this.xenstore;
+  }
+
+  private oneAtATime(args: readonly string[]): Promise<string> {
+    const run = this.plugging.then(() => this.xl(args));
+    this.plugging = run.catch(() => undefined);
+    return run;
   }
 
   private xl(args: readonly string[]): Promise<string> {
