@@ -6,7 +6,7 @@ import { domainPath } from './identity.js';
 import type { XenstoreEntry } from './toolstack.js';
 import { specString } from './xl-config-text.js';
 
-/** The hotplug script `xl devd` runs for a guest's disk in the block driver domain (deploy/xen/lab/xoar-guest-disk). */
+/** The hotplug script `xl devd` runs for a guest's disk in the block driver domain (deploy/xen/lab/xoar-guest-disk.sh). */
 export const GUEST_DISK_SCRIPT = 'xoar-guest-disk';
 
 /** A guest's disk as a Xen vbd: what `xl block-attach` is given, and what its driver domain is told first. */

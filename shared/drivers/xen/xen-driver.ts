@@ -63,7 +63,9 @@ export interface XenInstanceHandle extends InstanceHandle {
  * Service VMs as Xen domains. Each service VM has a template (see Templates); each instance, the
  * first included, is the template restored under a name of its own, then given its identity
  * through XenStore (identityEntries). The template is the snapshot: `snapshot` returns it, and
- * `restore` restores the same image `start` did, as long as it is still the one on disk.
+ * `restore` restores the same image `start` did, as long as it is still the one on disk. A
+ * guest's disks and vifs are then attached as Xen devices whose back-ends are the driver domains
+ * that serve them (guestVbds, guestVifs).
  */
 export class XenDriver implements ServiceDriver {
   readonly kind = 'xen';
@@ -158,5 +160,4 @@ export class XenDriver implements ServiceDriver {
     }
     return handle;
   }
-
 }
