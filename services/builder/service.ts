@@ -10,6 +10,9 @@ import { XenbusConnection } from '../../shared/xenbus/xenbus-connection.js';
 import { busChannels } from '../../shared/xenstore/bus-client.js';
 import { XenstoreRequestError } from '../../shared/xenstore/xenstore-client.js';
 
+/** The supervisor answers a grant once the broker has reloaded the permissions it gives, which it waits up to 10 s for. */
+const GRANT_ISSUE_WAIT_MS = 15_000;
+
 /**
  * The Builder: creates a guest's domain through the supervisor (it holds `vm.create`), writes its
  * XenStore entries as Xen's toolstack does (it holds `xenstore.write:/local/domain`), wires every
@@ -30,7 +33,7 @@ async function build(ctx: ServiceContext, xenbus: XenbusConnection, guest: strin
     const devices = deviceEntriesOf(config);
     for (const backend of new Set([...config.disks, ...config.vifs].map((device) => device.backendDomid))) await ensureHome(xenbus, backend);
     await writeDirectories(xenbus.client, [domainHome(domid), ...devices.flatMap((device) => [device.entries.frontend, device.entries.backend])]);
-    for (const { grant } of devices) await ctx.requestSupervisor(SupervisorOp.grantIssue, { guest, ...grant });
+    for (const { grant } of devices) await ctx.requestSupervisor(SupervisorOp.grantIssue, { guest, ...grant }, GRANT_ISSUE_WAIT_MS);
     await ctx.requestSupervisor(SupervisorOp.vmStart, { guest }, guestOpTimeout(ctx));
     return { guest, domid };
   } catch (error) {
