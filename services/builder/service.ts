@@ -1,3 +1,4 @@
+import { RELOAD_TIMEOUT_MS } from '../../shared/broker/reload-result.js';
 import { guestOfRequest, SupervisorOp } from '../../shared/bus/subjects.js';
 import type { GuestConfig, GuestWorkload } from '../../shared/guest/guest-config.js';
 import { BuilderOp, type BuiltGuest, type CreatedGuest } from '../../shared/guest/guest-ops.js';
@@ -10,8 +11,8 @@ import { XenbusConnection } from '../../shared/xenbus/xenbus-connection.js';
 import { busChannels } from '../../shared/xenstore/bus-client.js';
 import { XenstoreRequestError } from '../../shared/xenstore/xenstore-client.js';
 
-/** The supervisor answers a grant once the broker has reloaded the permissions it gives, which it waits up to 10 s for. */
-const GRANT_ISSUE_WAIT_MS = 15_000;
+/** The supervisor answers a grant once the broker has reloaded the permissions it gives; 5 s more for the round trip. */
+const GRANT_ISSUE_WAIT_MS = RELOAD_TIMEOUT_MS + 5_000;
 
 /**
  * The Builder: creates a guest's domain through the supervisor (it holds `vm.create`), writes its

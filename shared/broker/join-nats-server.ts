@@ -8,7 +8,7 @@ import type { NatsServer } from './nats-server.js';
 import { PrincipalNames } from './principal-names.js';
 import type { PrincipalViolation } from './principal-names.js';
 import { writePrivateFile } from './private-file.js';
-import { classifyReloadLine } from './reload-result.js';
+import { classifyReloadLine, RELOAD_TIMEOUT_MS } from './reload-result.js';
 import type { ReloadResult } from './reload-result.js';
 import { renderAuthorization } from './render-config.js';
 import { ServerLog } from './server-log.js';
@@ -51,7 +51,6 @@ export interface JoinNatsServerOptions {
 
 const DEFAULT_NATS_PORT = 4222;
 const CONNECT_TIMEOUT_MS = 5_000;
-const RELOAD_TIMEOUT_MS = 10_000;
 /** How often a listened-for server pid is checked for life. */
 const EXIT_POLL_INTERVAL_MS = 1_000;
 /** The most of a server's greeting read to recognise it. */

@@ -7,7 +7,7 @@ import { findNatsServerBinary } from './nats-server-binary.js';
 import { PrincipalNames } from './principal-names.js';
 import type { PrincipalViolation } from './principal-names.js';
 import { writePrivateFile } from './private-file.js';
-import { classifyReloadLine } from './reload-result.js';
+import { classifyReloadLine, RELOAD_TIMEOUT_MS } from './reload-result.js';
 import type { ReloadResult } from './reload-result.js';
 import { hostPort, renderServerConfig } from './render-config.js';
 import { ServerLog } from './server-log.js';
@@ -55,7 +55,6 @@ const DEFAULT_HOST = '127.0.0.1';
 /** Retries after losing a picked port to another process between probing and binding. */
 const PORT_RETRIES = 3;
 const READY_TIMEOUT_MS = 10_000;
-const RELOAD_TIMEOUT_MS = 10_000;
 
 const isReady = (line: string) => (line.includes('Server is ready') ? true : undefined);
 const isAddressInUse = (line: string) => line.includes('address already in use');

@@ -1,3 +1,6 @@
+/** How long a reload is waited for: until the server reports it in its log. */
+export const RELOAD_TIMEOUT_MS = 10_000;
+
 /** What nats-server said about a configuration reload. */
 export type ReloadResult = { applied: true } | { applied: false; reason: string };
 
