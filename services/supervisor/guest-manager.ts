@@ -12,6 +12,7 @@ import { type HostPolicy, Role } from '../../shared/policy/types.js';
 import { vbdDevid } from '../../shared/xenbus/vbd-devid.js';
 import { GuestExistsError, GuestNotFoundError, GuestNotInPolicyError, GuestStartFailedError } from './errors.js';
 import type { GuestStatus } from './host-status.js';
+import { startWaitMs } from './start-wait.js';
 import { watchInstanceExit } from './watch-instance.js';
 
 export interface GuestManagerOptions {
@@ -31,9 +32,6 @@ interface GuestEntry {
   /** The last workload and devices it reported. */
   last: { devices?: Extract<GuestReport, { kind: 'devices' }>['devices']; workload?: Omit<Extract<GuestReport, { kind: 'workload' }>, 'v' | 'instance' | 'kind'> };
 }
-
-/** How much longer than the policy's start timeout a guest's start or end is waited for: its machine reports a start that overran first. */
-const START_WAIT_MARGIN_MS = 20_000;
 
 /**
  * The guests of a host, as the hypervisor side keeps them: `create` gives a policy guest a domain
@@ -71,7 +69,7 @@ export class GuestManager {
     entry.actor = actor;
     actor.start();
     actor.send({ type: 'create' });
-    const settled = await waitFor(actor, (snapshot) => snapshot.matches('running') || snapshot.status === 'done', { timeout: this.startWaitMs() });
+    const settled = await waitFor(actor, (snapshot) => snapshot.matches('running') || snapshot.status === 'done', { timeout: startWaitMs(this.options.policy().watchdog) });
     if (settled.status === 'done') throw new GuestStartFailedError(guest, settled.context.failure ?? settled.context.crash?.cause ?? String(settled.value));
     return { guest, domid: entry.config.domid, pid: settled.context.handle?.pid ?? null };
   }
@@ -82,7 +80,7 @@ export class GuestManager {
     const { actor } = entry;
     if (actor !== undefined) {
       actor.send({ type: 'destroy' });
-      await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: this.startWaitMs() });
+      await waitFor(actor, (snapshot) => snapshot.status === 'done', { timeout: startWaitMs(this.options.policy().watchdog) });
     }
     this.guests.delete(guest);
     return { domid: entry.config.domid, config: entry.config, builtBy: entry.builtBy };
@@ -125,10 +123,6 @@ export class GuestManager {
         crash: snapshot?.context.crash ?? null,
       };
     });
-  }
-
-  private startWaitMs(): number {
-    return this.options.policy().watchdog.startTimeoutMs + START_WAIT_MARGIN_MS;
   }
 
   private entryOf(guest: string): GuestEntry {

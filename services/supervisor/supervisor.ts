@@ -43,6 +43,7 @@ import { GuestManager } from './guest-manager.js';
 import { drivenServiceMachine, type SwitchingIo } from './service-actors.js';
 import { SnapshotStore } from './snapshot-store.js';
 import { StandbyPool } from './standby-pool.js';
+import { startWaitMs } from './start-wait.js';
 import { ServiceRegistry, type Transition } from './service-registry.js';
 import { type HostPaths, hostPaths } from './state-dir.js';
 
@@ -67,8 +68,6 @@ export interface SupervisorOptions {
   makeBeforeBreak?: boolean;
 }
 
-/** How much longer than the policy's start timeout an operator's rollback or retake is waited for. */
-const ROLLBACK_WAIT_MARGIN_MS = 20_000;
 /** How long after a make-before-break switch the pool starts restoring the next standby. */
 const REPLENISH_DELAY_MS = 50;
 
@@ -268,10 +267,6 @@ export class Supervisor {
     };
   }
 
-  private rollbackWaitMs(): number {
-    return this.policy.watchdog.startTimeoutMs + ROLLBACK_WAIT_MARGIN_MS;
-  }
-
   /** Operator-requested rollback; resolves once the fresh instance runs. */
   async restart(id: string): Promise<ServiceStatus> {
     const service = serviceOf(this.policy, id);
@@ -280,7 +275,7 @@ export class Supervisor {
     if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state);
     const before = this.registry.view(id)?.context.rollbacks ?? 0;
     actor.send({ type: 'rollback', cause: 'operator' });
-    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: this.rollbackWaitMs() });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.rollbacks > before), { timeout: startWaitMs(this.policy.watchdog) });
     return this.serviceStatus(service);
   }
 
@@ -325,7 +320,7 @@ export class Supervisor {
     if (actor === undefined || state !== 'running') throw new ServiceNotRunningError(id, state, 'have its snapshot retaken');
     const before = view?.context.snapshot;
     actor.send({ type: 'snapshot' });
-    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.snapshot !== before), { timeout: this.rollbackWaitMs() });
+    await waitFor(actor, (snapshot) => snapshot.status !== 'active' || (snapshot.matches('running') && snapshot.context.snapshot !== before), { timeout: startWaitMs(this.policy.watchdog) });
     return this.serviceStatus(service);
   }
 
