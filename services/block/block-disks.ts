@@ -3,6 +3,7 @@ import { fromPromise } from 'xstate';
 import { BlockRing } from '../../shared/devices/block/block-ring.js';
 import { blockFailure, type BlockReply, type BlockRequest } from '../../shared/devices/block/block-wire.js';
 import { DiskImage, SECTOR_SIZE } from '../../shared/devices/block/disk-image.js';
+import { diskImageName } from '../../shared/devices/block/disk-image-name.js';
 import { serveBlockRequest } from '../../shared/devices/block/serve-block-request.js';
 import { XoarError } from '../../shared/errors/xoar-error.js';
 import { backendDeviceMachine, type DeviceAtBackend } from '../../shared/xenbus/backend-device-machine.js';
@@ -34,7 +35,7 @@ export interface OpenDevice {
 
 /**
  * The disks a block backend serves, by guest name and devid: opened when a front-end connects
- * (xenbus), each from its own sparse image `<guest>.<params>.img` in the backend's directory, and
+ * (xenbus), each from its own sparse image in the backend's directory (diskImageName), and
  * closed when it disconnects. Requests reach only the disks of the guest the broker vouched for.
  */
 export class BlockDisks {
@@ -79,7 +80,7 @@ export class BlockDisks {
   private async openDisk(at: DeviceAtBackend): Promise<Record<string, string>> {
     const device = guestDeviceAt(at);
     const key = deviceKey(device);
-    const image = await DiskImage.open(join(this.imageDir, `${device.guest}.${at.nodes[DeviceNode.params]}.img`), Number(at.nodes[DeviceNode.size]));
+    const image = await DiskImage.open(join(this.imageDir, diskImageName(device.guest, String(at.nodes[DeviceNode.params]))), Number(at.nodes[DeviceNode.size]));
     await this.open.get(key)?.image.close();
     this.open.set(key, { image, ring: new BlockRing(RING_DEPTH) });
     this.changed(this.table());

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { diskImageName } from '../../devices/block/disk-image-name.js';
 import type { GuestConfig } from '../../guest/guest-config.js';
 import type { DriverDomain } from './driver-domains.js';
 import { XenConfigInvalidError } from './errors.js';
@@ -30,7 +31,7 @@ export function guestDiskVdev(index: number, source: string): string {
 /**
  * Each of a guest's disks as a Xen vbd whose back-end is the block driver domain that serves it
  * (blkback there, set up by `xl devd`), on the very image that domain's block service keeps for
- * it (`<guest>.<vdev>.img` in its directory).
+ * it (diskImageName, in its directory).
  */
 export function guestVbds(config: GuestConfig, blockDomainOf: (serviceId: string) => DriverDomain | undefined): GuestVbd[] {
   const source = `guest "${config.id}"`;
@@ -39,7 +40,7 @@ export function guestVbds(config: GuestConfig, blockDomainOf: (serviceId: string
     if (backend?.dir === undefined) {
       throw new XenConfigInvalidError('disk', source, `its disk ${disk.vdev} is served by "${disk.backend}", which runs as no block driver domain of this driver`, `start the block service "${disk.backend}" (a service with role block) before the guest`);
     }
-    const target = join(backend.dir, `${config.id}.${disk.vdev}.img`);
+    const target = join(backend.dir, diskImageName(config.id, disk.vdev));
     const spec = specString('disk', [['backend', backend.name], ['vdev', guestDiskVdev(index, source)], ['format', 'raw'], ['access', 'rw'], ['script', GUEST_DISK_SCRIPT], ['target', target]], source);
     const size = { path: `${domainPath(backend.domid)}/xoar/guest-disks/${config.id}/${disk.vdev}`, value: String(disk.sizeBytes), perms: ['n0', `r${backend.domid}`] };
     return { disk: spec, size };
