@@ -7,9 +7,12 @@ const config = (vifs: GuestConfig['vifs']): GuestConfig => ({ id: 'web-1', domid
 const domains: Record<string, DriverDomain> = { 'net-a': { name: 'h1-net-a-2', domid: 21, dir: undefined } };
 
 describe("a guest's vifs as Xen vifs", () => {
-  it('puts each on the guest bridge of the network driver domain that serves it, with its MAC, and its rate when it has one', () => {
+  it('puts each on the guest bridge of the network driver domain that serves it, with its MAC, and its rate when it has one, a setting per argument', () => {
     const vifs = guestVifs(config([{ mac: '00:16:3e:00:00:01', devid: 0, backend: 'net-a', backendDomid: 5 }, { mac: '00:16:3e:00:00:02', devid: 1, backend: 'net-a', backendDomid: 5, rateBitsPerSecond: 1_000_000 }]), (id) => domains[id]);
-    expect(vifs).toEqual(['backend=h1-net-a-2,mac=00:16:3e:00:00:01,bridge=xoarguests', 'backend=h1-net-a-2,mac=00:16:3e:00:00:02,bridge=xoarguests,rate=1000000b/s']);
+    expect(vifs).toEqual([
+      ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:01', 'bridge=xoarguests'],
+      ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:02', 'bridge=xoarguests', 'rate=1000000b/s'],
+    ]);
   });
 
   it('says which vif names a network service that is not running', () => {

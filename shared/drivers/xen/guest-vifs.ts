@@ -1,7 +1,7 @@
 import type { GuestConfig } from '../../guest/guest-config.js';
 import { XenConfigInvalidError } from './errors.js';
 import type { DriverDomain } from './driver-domains.js';
-import { specString } from './xl-config-text.js';
+import { specSettings } from './xl-config-text.js';
 
 /** The bridge in a network driver domain that the vifs of the guests it serves join (its xoar-init makes it). */
 export const GUEST_BRIDGE = 'xoarguests';
@@ -9,9 +9,10 @@ export const GUEST_BRIDGE = 'xoarguests';
 /**
  * Each of a guest's vifs as a Xen vif whose back-end is the network driver domain that serves it
  * (netback there, put on GUEST_BRIDGE by `xl devd`'s vif-bridge), with the guest's MAC and rate.
- * They follow the control vif every domain of the service image has.
+ * They follow the control vif every domain of the service image has. Each vif is its settings,
+ * one `key=value` each, as `xl network-attach` takes them.
  */
-export function guestVifs(config: GuestConfig, networkDomainOf: (serviceId: string) => DriverDomain | undefined): string[] {
+export function guestVifs(config: GuestConfig, networkDomainOf: (serviceId: string) => DriverDomain | undefined): string[][] {
   const source = `guest "${config.id}"`;
   return config.vifs.map((vif) => {
     const backend = networkDomainOf(vif.backend);
@@ -19,6 +20,6 @@ export function guestVifs(config: GuestConfig, networkDomainOf: (serviceId: stri
       throw new XenConfigInvalidError('vif', source, `its vif ${vif.mac} is served by "${vif.backend}", which runs as no network driver domain of this driver`, `start the network service "${vif.backend}" (a service with role network) before the guest`);
     }
     const rate = vif.rateBitsPerSecond === undefined ? [] : ([['rate', `${vif.rateBitsPerSecond}b/s`]] as const);
-    return specString('vif', [['backend', backend.name], ['mac', vif.mac], ['bridge', GUEST_BRIDGE], ...rate], source);
+    return specSettings('vif', [['backend', backend.name], ['mac', vif.mac], ['bridge', GUEST_BRIDGE], ...rate], source);
   });
 }

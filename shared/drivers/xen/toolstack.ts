@@ -32,8 +32,11 @@ export interface XenToolstack {
   watch(path: string, onEvent: (path: string) => void): Promise<Unwatch>;
   /** `xl block-attach`: gives the domain the disk (xl-disk-configuration(5)), whichever domain its back-end is in. */
   attachDisk(name: string, disk: string): Promise<void>;
-  /** `xl network-attach`: gives the domain the vif (xl-network-configuration(5)), whichever domain its back-end is in. */
-  attachNic(name: string, vif: string): Promise<void>;
+  /**
+   * `xl network-attach`: gives the domain the vif (xl-network-configuration(5)), whichever domain
+   * its back-end is in; `settings` are its `key=value` settings, one each (not comma-joined).
+   */
+  attachNic(name: string, settings: readonly string[]): Promise<void>;
   /** A sparse raw image of `sizeBytes` with an empty ext4 file system, for a service VM that keeps files. */
   createDisk(file: string, sizeBytes: number): Promise<void>;
   close(): Promise<void>;

@@ -199,7 +199,7 @@ describe('the xen driver, on a fake Xen', () => {
       const vifs = [{ mac: '00:16:3e:00:00:0a', devid: 0, backend: 'net', backendDomid: 4, rateBitsPerSecond: 8_000_000 }];
       await driver.start(spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs, workload: null } }));
       expect(xen.calls.slice(-2).map((call) => call.split(' ')[0])).toEqual(['attach-disk', 'attach-nic']);
-      expect(xen.calls.at(-1)).toBe('attach-nic h1-g1-1 backend=h1-net-1,mac=00:16:3e:00:00:0a,bridge=xoarguests,rate=8000000b/s');
+      expect(xen.calls.at(-1)).toBe('attach-nic h1-g1-1 backend=h1-net-1 mac=00:16:3e:00:00:0a bridge=xoarguests rate=8000000b/s');
     });
 
     it('refuses a guest whose block service runs nowhere before any domain of it exists', async () => {

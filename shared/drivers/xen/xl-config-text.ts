@@ -52,13 +52,19 @@ function isControl(char: string): boolean {
  * comma, except a disk's `target`, which xl-disk-configuration(5) lets run to the end of the item.
  */
 export function specString(field: string, pairs: ReadonlyArray<readonly [key: string, value: string]>, source: ConfigSource): string {
-  return pairs
-    .map(([key, value], index) => {
-      const consumesRest = key === 'target' && index === pairs.length - 1;
-      if (!consumesRest && value.includes(',')) {
-        throw new XenConfigInvalidError(field, source, `its ${key} ${JSON.stringify(value)} has a comma, which would split the ${field} entry`, `choose a ${key} without commas`);
-      }
-      return `${key}=${value}`;
-    })
-    .join(',');
+  return specSettings(field, pairs, source).join(',');
+}
+
+/**
+ * The same pairs as separate `key=value` settings, as `xl network-attach` takes them: it reads
+ * each argument as one setting whose value runs to the argument's end, commas and all.
+ */
+export function specSettings(field: string, pairs: ReadonlyArray<readonly [key: string, value: string]>, source: ConfigSource): string[] {
+  return pairs.map(([key, value], index) => {
+    const consumesRest = key === 'target' && index === pairs.length - 1;
+    if (!consumesRest && value.includes(',')) {
+      throw new XenConfigInvalidError(field, source, `its ${key} ${JSON.stringify(value)} has a comma, which would split the ${field} entry`, `choose a ${key} without commas`);
+    }
+    return `${key}=${value}`;
+  });
 }

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { XlFailedError } from './errors.js';
 import { XlToolstack } from './xl-toolstack.js';
 
-// A stand-in `xl` on PATH that records its arguments and answers as xl 4.17 does; the real one
-// is met in the lab. These check the commands the driver runs and how it reads their answers.
+// A stand-in `xl` on PATH that records its arguments, joined by '|' so that where one ends shows,
+// and answers as xl 4.17 does; the real one is met in the lab. These check the commands the
+// driver runs and how it reads their answers.
 const FAKE_XL = `#!/bin/sh
-echo "$*" >> "$XL_LOG"
+(IFS='|'; echo "$*") >> "$XL_LOG"
 case "$1" in
   restore) sleep 0.2; echo "restored $4" >> "$XL_LOG" ;;
   domid) echo 12 ;;
@@ -51,18 +52,23 @@ describe('the xl toolstack', () => {
     expect(await xl.restore('/s/domains/h1-a-1.cfg', '/s/images/a.save', 'h1-a-1')).toBe(12);
     await xl.save('h1-a-template', '/s/images/a.save.partial');
     expect(ran()).toEqual([
-      'create -e -f /s/domains/h1-a-template.cfg',
-      'domid h1-a-template',
-      'restore -e /s/domains/h1-a-1.cfg /s/images/a.save',
+      'create|-e|-f|/s/domains/h1-a-template.cfg',
+      'domid|h1-a-template',
+      'restore|-e|/s/domains/h1-a-1.cfg|/s/images/a.save',
       'restored /s/images/a.save',
-      'domid h1-a-1',
-      'save h1-a-template /s/images/a.save.partial',
+      'domid|h1-a-1',
+      'save|h1-a-template|/s/images/a.save.partial',
     ]);
   });
 
   it('attaches a disk to a domain with block-attach, the disk spec as one argument', async () => {
     await new XlToolstack().attachDisk('h1-g1-1', 'backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img');
-    expect(ran()).toEqual(['block-attach h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img']);
+    expect(ran()).toEqual(['block-attach|h1-g1-1|backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,target=/var/lib/xoar/blk/g1.xvda.img']);
+  });
+
+  it('attaches a vif with network-attach, a setting per argument (xl reads an argument as one setting, commas and all)', async () => {
+    await new XlToolstack().attachNic('h1-g1-1', ['backend=h1-net-1', 'mac=00:16:3e:00:00:01', 'bridge=xoarguests']);
+    expect(ran()).toEqual(['network-attach|h1-g1-1|backend=h1-net-1|mac=00:16:3e:00:00:01|bridge=xoarguests']);
   });
 
   it('runs the commands that plug devices one at a time, and goes on after one fails', async () => {
@@ -72,12 +78,12 @@ describe('the xl toolstack', () => {
     await Promise.all([failing.catch(() => undefined), xl.restore('/s/a.cfg', '/s/a.save', 'h1-a-1'), xl.restore('/s/b.cfg', '/s/b.save', 'h1-b-1')]);
     delete process.env['XL_FAIL'];
     await expect(failing).rejects.toThrow(XlFailedError);
-    expect(ran().filter((line) => !line.startsWith('domid'))).toEqual(['block-attach h1-g1-1 target=/nowhere', 'restore -e /s/a.cfg /s/a.save', 'restored /s/a.save', 'restore -e /s/b.cfg /s/b.save', 'restored /s/b.save']);
+    expect(ran().filter((line) => !line.startsWith('domid|'))).toEqual(['block-attach|h1-g1-1|target=/nowhere', 'restore|-e|/s/a.cfg|/s/a.save', 'restored /s/a.save', 'restore|-e|/s/b.cfg|/s/b.save', 'restored /s/b.save']);
   });
 
   it('counts destroying a domain that does not exist as done', async () => {
     await new XlToolstack().destroy('h1-a-1');
-    expect(ran()).toEqual(['destroy h1-a-1', 'list']);
+    expect(ran()).toEqual(['destroy|h1-a-1', 'list']);
   });
 
   it('reports a destroy that failed while the domain is still there, with what xl said', async () => {

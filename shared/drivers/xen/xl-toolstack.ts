@@ -56,8 +56,8 @@ export class XlToolstack implements XenToolstack {
     await this.oneAtATime(['block-attach', name, disk]);
   }
 
-  async attachNic(name: string, vif: string): Promise<void> {
-    await this.oneAtATime(['network-attach', name, vif]);
+  async attachNic(name: string, settings: readonly string[]): Promise<void> {
+    await this.oneAtATime(['network-attach', name, ...settings]);
   }
 
   /** The text listing: `xl list -l` leaves out domains whose configuration libxl cannot read back, and shows no shutdown state. */

@@ -68,8 +68,8 @@ export class FakeXen implements XenToolstack {
     this.throwIfFailing('attachDisk');
   }
 
-  async attachNic(name: string, vif: string): Promise<void> {
-    this.calls.push(`attach-nic ${name} ${vif}`);
+  async attachNic(name: string, settings: readonly string[]): Promise<void> {
+    this.calls.push(`attach-nic ${name} ${settings.join(' ')}`);
   }
 
   async list(): Promise<DomainState[]> {
