@@ -1,9 +1,12 @@
 import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect as connectTcp, createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
+import { fromSeed } from '@nats-io/nkeys';
 import { PermissionViolationError } from '@nats-io/transport-node';
 import type { NatsConnection, Status } from '@nats-io/transport-node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -107,6 +110,21 @@ describe('startNatsServer', () => {
 
     a.publish('xoar.h.svc.alice.status', 'up');
     for await (const message of statuses) expect(message.string()).toBe('up');
+  });
+
+  it("accepts a client that authenticates later than nats-server's default 2 s, as one on a busy host does", async () => {
+    const server = await start();
+    const socket = connectTcp(server.port, '127.0.0.1');
+    try {
+      const lines = createInterface({ input: socket })[Symbol.asyncIterator]();
+      const info = JSON.parse(String((await lines.next()).value).replace(/^INFO /, '')) as { nonce: string };
+      await sleep(3_000);
+      const sig = Buffer.from(fromSeed(new TextEncoder().encode(alice.seed)).sign(new TextEncoder().encode(info.nonce))).toString('base64');
+      socket.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1, nkey: alice.publicKey, sig })}\r\nPING\r\n`);
+      expect((await lines.next()).value).toBe('PONG');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('refuses a publish outside the allow-list and reports the exact nkey and subject', async () => {

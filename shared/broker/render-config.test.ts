@@ -62,7 +62,7 @@ describe('renderAuthorization', () => {
   it('renders the authorization block alone, exactly as the server config embeds it', () => {
     const authorization = { principals: [principal({ allowResponses: true })] };
     const block = renderAuthorization(authorization);
-    expect(block).toMatch(/^authorization \{\n {2}users: \[\n/);
+    expect(block).toMatch(/^authorization \{\n {2}timeout: 15\n {2}users: \[\n/);
     expect(block).toMatch(/\n {2}\]\n\}$/);
     expect(block).toContain('nkey: "UAAAA"');
     expect(block).not.toMatch(/listen|server_name|jetstream/);

@@ -1,3 +1,4 @@
+import { CONNECT_TIMEOUT_MS } from '../bus/connect.js';
 import type { Authorization, Principal, SubjectRules } from './authorization.js';
 
 export interface ServerConfigOptions {
@@ -48,12 +49,19 @@ const NOBODY: Principal = {
 };
 
 /**
+ * Seconds a client has to authenticate once connected: as long as our clients wait for the broker.
+ * nats-server's default (2 s) dropped clients mid-handshake on a busy host: a client that starts
+ * beside a dozen others, or runs in a domain under emulation, signs the server's nonce later.
+ */
+export const AUTH_TIMEOUT_SECONDS = CONNECT_TIMEOUT_MS / 1000;
+
+/**
  * Renders the `authorization` block alone: one nkey user per principal with its permissions.
  * `renderServerConfig` embeds it; a joined server `include`s it from its own file.
  */
 export function renderAuthorization(authorization: Authorization): string {
   const principals = authorization.principals.length === 0 ? [NOBODY] : authorization.principals;
-  return ['authorization {', '  users: [', principals.map(renderUser).join('\n'), '  ]', '}'].join('\n');
+  return ['authorization {', `  timeout: ${AUTH_TIMEOUT_SECONDS}`, '  users: [', principals.map(renderUser).join('\n'), '  ]', '}'].join('\n');
 }
 
 /** `host:port`, with an IPv6 host in brackets. */
