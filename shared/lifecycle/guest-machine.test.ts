@@ -89,6 +89,20 @@ describe('guest machine', () => {
     expect(guest.starts).toHaveLength(1);
   });
 
+  it('when its timer fires late, the supervisor having stalled, reads the heartbeats that came meanwhile before it judges', async () => {
+    const guest = guestUnderTest();
+    await guest.boot();
+    guest.clock.increment(5_000);
+    expect(guest.state()).toBe('running.overdue');
+    guest.actor.send({ type: 'guest.heartbeat' });
+    expect(guest.state()).toBe('running.watched');
+
+    guest.clock.increment(5_000);
+    guest.clock.increment(watchdog.heartbeatMs);
+    expect(guest.state()).toBe('crashed');
+    expect(guest.context().crash).toEqual({ cause: 'watchdog', at: 10_000 + watchdog.heartbeatMs });
+  });
+
   it('crashes when the process exits, keeping its exit code and last words', async () => {
     const guest = guestUnderTest();
     await guest.boot();

@@ -18,6 +18,7 @@ import { describeError } from '../errors/xoar-error.js';
 import type { Watchdog } from '../policy/types.js';
 import { ActorNotProvidedError } from './actor-not-provided-error.js';
 import { type Crash, CrashCause } from './crash.js';
+import { watchdogFiredLate } from './late-watchdog.js';
 import type { DestroyInstanceInput, InstanceReport, WatchInstanceInput } from './service-machine.js';
 
 export interface GuestMachineInput {
@@ -35,6 +36,8 @@ export interface GuestMachineContext extends GuestMachineInput {
   startedAt: number | undefined;
   /** Clock time the guest reported `booted`. */
   runningSince: number | undefined;
+  /** Clock time the watchdog was last reset: running began, or a heartbeat came. */
+  lastHeardAt: number | undefined;
   /** Why the guest crashed, once it has. */
   crash: Crash | undefined;
   /** Which driver call failed, and how, once one has. */
@@ -102,15 +105,18 @@ export const guestMachine = setup({
   },
   guards: {
     destroyRequested: ({ context }) => context.destroyRequested,
+    watchdogFiredLate: ({ context }) => watchdogFiredLate(context.lastHeardAt ?? context.clock.now(), context.clock.now(), context.watchdog),
   },
   delays: {
     startTimeout: ({ context }) => context.watchdog.startTimeoutMs,
     watchdogTimeout: ({ context }) => context.watchdog.timeoutMs,
+    heartbeatPeriod: ({ context }) => context.watchdog.heartbeatMs,
   },
   actions: {
     keepHandle: assign((_, params: { handle: InstanceHandle }) => ({ handle: params.handle })),
     markStarted: assign({ startedAt: ({ context }) => context.clock.now() }),
     markRunning: assign({ runningSince: ({ context }) => context.clock.now() }),
+    markHeard: assign({ lastHeardAt: ({ context }) => context.clock.now() }),
     forgetHandle: assign({ handle: undefined }),
     requestDestroy: assign({ destroyRequested: true }),
     recordCrash: assign(({ context }, params: { cause: typeof CrashCause.watchdog | typeof CrashCause.startTimeout }) => ({
@@ -129,7 +135,7 @@ export const guestMachine = setup({
   },
 }).createMachine({
   id: 'guest',
-  context: ({ input }) => ({ ...input, handle: undefined, startedAt: undefined, runningSince: undefined, crash: undefined, failure: undefined, destroyRequested: false }),
+  context: ({ input }) => ({ ...input, handle: undefined, startedAt: undefined, runningSince: undefined, lastHeardAt: undefined, crash: undefined, failure: undefined, destroyRequested: false }),
   initial: 'defined',
   states: {
     defined: {
@@ -169,8 +175,19 @@ export const guestMachine = setup({
       states: {
         // Re-entered on every heartbeat, which restarts only the watchdog timer.
         watched: {
-          after: { watchdogTimeout: { target: '#guest.crashed', actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } } } },
+          entry: 'markHeard',
+          after: {
+            watchdogTimeout: [
+              { guard: 'watchdogFiredLate', target: 'overdue' },
+              { target: '#guest.crashed', actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } } },
+            ],
+          },
           on: { 'guest.heartbeat': { target: 'watched', reenter: true } },
+        },
+        // The timer fired late, so the supervisor was stalled: the heartbeats that came meanwhile are read first.
+        overdue: {
+          after: { heartbeatPeriod: { target: '#guest.crashed', actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } } } },
+          on: { 'guest.heartbeat': { target: 'watched' } },
         },
       },
       on: {

@@ -171,6 +171,25 @@ describe('service machine', () => {
     ]);
   });
 
+  it('when its timer fires late, the supervisor having stalled, reads the heartbeats that came meanwhile before it judges', async () => {
+    const service = serviceUnderTest();
+    await service.startAndRun();
+    // Stalled for 5 s: the timer due at 1000 fires only now, before the heartbeats waiting behind it.
+    service.clock.increment(5_000);
+    expect(service.state()).toBe('running.overdue');
+    service.report('instance.heartbeat', 1);
+    expect(service.state()).toBe('running.watched');
+    expect(service.context().lastCrash).toBeUndefined();
+
+    // Stalled again, and nothing comes within a heartbeat period once it runs: hung after all.
+    service.clock.increment(5_000);
+    expect(service.state()).toBe('running.overdue');
+    service.clock.increment(watchdog.heartbeatMs - 1);
+    expect(service.state()).toBe('running.overdue');
+    service.clock.increment(1);
+    expect(service.context().lastCrash).toEqual({ cause: 'watchdog', at: 10_000 + watchdog.heartbeatMs });
+  });
+
   it('ignores heartbeats from an old instance', async () => {
     const service = serviceUnderTest();
     await service.startAndRun();

@@ -8,6 +8,8 @@
  *   running → retiring → destroyed           (a disposable told to self-destruct)
  *   any     → stopping → stopped             (operator or host shutdown)
  *   crashed → failed                         (restart budget exceeded, or a driver call failed)
+ *   running: watched → overdue → crashed     (the watchdog fired late: a heartbeat period to read
+ *                                             what came while the supervisor stalled)
  *
  * Rollback comes in two kinds. Replace (the default): destroy the instance, restore a fresh one
  * from the snapshot, wait until it has initialised. Make before break (`makeBeforeBreak`): take
@@ -30,6 +32,7 @@ import { describeError } from '../errors/xoar-error.js';
 import type { RestartBudget, RestartSchedule, Watchdog } from '../policy/types.js';
 import { ActorNotProvidedError } from './actor-not-provided-error.js';
 import { type Crash, CrashCause, describeCrash } from './crash.js';
+import { watchdogFiredLate } from './late-watchdog.js';
 import { crashTimesInWindow, restartBackoffMs, restartBudgetExhausted } from './restart-budget.js';
 
 export interface ServiceMachineInput {
@@ -113,6 +116,8 @@ export interface ServiceContext extends ServiceMachineInput {
   lastCrash: Crash | undefined;
   /** Clock time of the last entry to `running`. */
   runningSince: number | undefined;
+  /** Clock time the watchdog was last reset: running began, or a heartbeat came. */
+  lastHeardAt: number | undefined;
   /** Why the service failed, once it has. */
   failure: string | undefined;
   /** A stop arrived while a start or restore was in flight; honour it once it settles. */
@@ -254,6 +259,7 @@ export const serviceMachine = setup({
     retireRequested: ({ context }) => context.retireRequested,
     restartBudgetExhausted: ({ context }) => restartBudgetExhausted(context.crashTimes.length, context.budget),
     failedAlready: ({ context }) => context.failure !== undefined,
+    watchdogFiredLate: ({ context }) => watchdogFiredLate(context.lastHeardAt ?? context.clock.now(), context.clock.now(), context.watchdog),
   },
   delays: {
     /** What is left of `startTimeoutMs` since the instance started (booting + initializing). */
@@ -262,6 +268,7 @@ export const serviceMachine = setup({
       return Math.max(0, (context.startedAt ?? now) + context.watchdog.startTimeoutMs - now);
     },
     watchdogTimeout: ({ context }) => context.watchdog.timeoutMs,
+    heartbeatPeriod: ({ context }) => context.watchdog.heartbeatMs,
     /** Not periodic: fires at once and `restartsOnTimer` blocks it. */
     restartPeriod: ({ context }) => (context.restart.kind === 'every' ? context.restart.periodMs : 0),
     crashBackoff: ({ context }) => restartBackoffMs(context.crashTimes.length, context.budget),
@@ -285,6 +292,7 @@ export const serviceMachine = setup({
     })),
     keepSnapshot: assign((_, params: { snapshot: Snapshot }) => ({ snapshot: params.snapshot })),
     markRunning: assign({ runningSince: ({ context }) => context.clock.now() }),
+    markHeard: assign({ lastHeardAt: ({ context }) => context.clock.now() }),
     requestStop: assign({ stopRequested: true }),
     requestRetire: assign({ retireRequested: true }),
     setRestart: assign(({ event }) => {
@@ -337,6 +345,7 @@ export const serviceMachine = setup({
     crashTimes: [],
     lastCrash: undefined,
     runningSince: undefined,
+    lastHeardAt: undefined,
     failure: undefined,
     stopRequested: false,
     retireRequested: false,
@@ -434,14 +443,24 @@ export const serviceMachine = setup({
       states: {
         // Re-entered on every heartbeat, which restarts only the watchdog timer.
         watched: {
+          entry: 'markHeard',
           after: {
-            watchdogTimeout: {
-              target: '#service.crashed',
-              actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } },
-            },
+            watchdogTimeout: [
+              { guard: 'watchdogFiredLate', target: 'overdue' },
+              { target: '#service.crashed', actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } } },
+            ],
           },
           on: {
             'instance.heartbeat': { guard: 'isCurrentInstance', target: 'watched', reenter: true },
+          },
+        },
+        // The timer fired late, so the supervisor was stalled: the heartbeats that came meanwhile are read first.
+        overdue: {
+          after: {
+            heartbeatPeriod: { target: '#service.crashed', actions: { type: 'recordCrash', params: { cause: CrashCause.watchdog } } },
+          },
+          on: {
+            'instance.heartbeat': { guard: 'isCurrentInstance', target: 'watched' },
           },
         },
       },
