@@ -101,6 +101,8 @@ function timedToolstack(xen: XenToolstack, timings: Timings): XenToolstack {
     destroy: (name) => time(timings.destroy, () => xen.destroy(name)),
     attachDisk: (name, disk) => xen.attachDisk(name, disk),
     attachNic: (name, vif) => xen.attachNic(name, vif),
+    detachDisk: (name, vdev) => xen.detachDisk(name, vdev),
+    detachNic: (name, mac) => xen.detachNic(name, mac),
     list: () => xen.list(),
     read: (path) => xen.read(path),
     write: (entries) => xen.write(entries),

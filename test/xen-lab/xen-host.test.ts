@@ -76,7 +76,38 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     for (const id of ['blk', 'net']) expect(await xenstoreRead(`/local/domain/${listed.get(`${host}-${id}-${instanceOf(id)}`)}/xoar/driver-domain`)).toBe('1');
   });
 
-  it('rolls the block service VM back through save/restore: a new domain from its saved template, the old one gone', async () => {
+  // g1's first disk is its xvdc (the service image holds xvda and xvdb): devid 202 << 8 | 2 << 4. Its vif follows the control vif every domain of the service image has (devid 0).
+  const vbd = (guest: number, blk: number) => ({ frontend: `/local/domain/${guest}/device/vbd/51744`, backend: `/local/domain/${blk}/backend/vbd/${guest}/51744` });
+  const vif = (guest: number, net: number) => ({ frontend: `/local/domain/${guest}/device/vif/1`, backend: `/local/domain/${net}/backend/vif/${guest}/1` });
+  const connected = async ({ frontend, backend }: { frontend: string; backend: string }) => (await xenstoreRead(`${frontend}/state`)) === '4' && (await xenstoreRead(`${backend}/state`)) === '4';
+  const domidOf = async (name: string) => {
+    const domid = (await domains()).get(name);
+    expect(domid, `${name} in xl list`).toBeTypeOf('number');
+    return domid as number;
+  };
+  const guestTimeoutMs = () => supervisor.status().guestOpTimeoutMs + 5_000;
+
+  it('creates a guest as a domain whose disk is a vbd served by the block driver domain and whose vif is served by the network one', async () => {
+    const began = performance.now();
+    await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } }, guestTimeoutMs());
+    timed('guest g1 created through the toolstack and the builder', began);
+    const guest = await domidOf(`${host}-g1-1`);
+    const blk = await domidOf(`${host}-blk-${instanceOf('blk')}`);
+    const net = await domidOf(`${host}-net-${instanceOf('net')}`);
+    const disk = vbd(guest, blk);
+    expect(await xenstoreRead(`${disk.frontend}/backend-id`)).toBe(String(blk));
+    await eventually(async () => ((await connected(disk)) ? true : undefined), "g1's vbd to connect to blkback in blk", 120_000);
+    timed('guest g1 vbd connected to blkback in the block driver domain', began);
+    expect(await xenstoreRead(`${disk.backend}/params`)).toMatch(/\/g1\.xvda\.img$/);
+    expect(Number(await xenstoreRead(`${disk.backend}/sectors`)) * 512).toBe(16 * 2 ** 20);
+    const nic = vif(guest, net);
+    expect(await xenstoreRead(`${nic.frontend}/backend-id`)).toBe(String(net));
+    await eventually(async () => ((await connected(nic)) ? true : undefined), "g1's vif to connect to netback in net", 120_000);
+    expect(await xenstoreRead(`${nic.backend}/mac`)).toBe('00:16:3e:00:00:01');
+    expect(await xenstoreRead(`${nic.backend}/bridge`)).toBe('xoarguests');
+  }, LAB_TIMEOUT_MS);
+
+  it("rolls the block service VM back through save/restore while g1 runs: a new domain from its saved template, the old one gone, g1's vbd attached again to it", async () => {
     const before = instanceOf('blk');
     const snapshot = supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest;
     // blk's template: the saved domain of its shape (192 MiB, a disk of its own). Its file's
@@ -95,44 +126,24 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     expect(after).toBeGreaterThan(before);
     const listed = await domains();
     expect(listed.has(`${host}-blk-${before}`)).toBe(false);
-    const domid = listed.get(`${host}-blk-${after}`);
-    expect(domid).toBeTypeOf('number');
-    await eventually(async () => ((await xenstoreRead(`/local/domain/${domid}/data/xoar/state`)) === 'running' ? true : undefined), 'the restored blk to run', 120_000);
+    const blk = await domidOf(`${host}-blk-${after}`);
+    await eventually(async () => ((await xenstoreRead(`/local/domain/${blk}/data/xoar/state`)) === 'running' ? true : undefined), 'the restored blk to run', 120_000);
     // Restored from the same saved image, not booted afresh: the save file is unchanged, and so is the clean snapshot.
     expect(templateFile()).toEqual(saved);
     expect(supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest).toBe(snapshot);
+
+    const disk = vbd(await domidOf(`${host}-g1-1`), blk);
+    await eventually(async () => ((await xenstoreRead(`${disk.frontend}/backend-id`)) === String(blk) && (await connected(disk)) ? true : undefined), "g1's vbd to connect to blkback in the new blk", 180_000);
+    timed("g1's vbd attached again and connected to the new blk", began);
   }, LAB_TIMEOUT_MS);
 
-  it('creates a guest as a domain whose disk is a vbd served by the block driver domain and whose vif is served by the network one, then destroys it', async () => {
-    const began = performance.now();
-    const timeoutMs = supervisor.status().guestOpTimeoutMs + 5_000;
-    await createGuest(operator, host, 'g1', { block: { vdev: 'xvda', regionBlocks: 16, concurrency: 1 } }, timeoutMs);
-    timed('guest g1 created through the toolstack and the builder', began);
-    const listed = await domains();
-    const guest = listed.get(`${host}-g1-1`);
-    const blk = listed.get(`${host}-blk-${instanceOf('blk')}`);
-    const net = listed.get(`${host}-net-${instanceOf('net')}`);
-    expect(guest).toBeTypeOf('number');
-    expect(blk).toBeTypeOf('number');
-    expect(net).toBeTypeOf('number');
-    // The policy's first disk is the guest's xvdc (the service image holds xvda and xvdb): devid 202 << 8 | 2 << 4.
-    const frontend = `/local/domain/${guest}/device/vbd/51744`;
-    const backend = `/local/domain/${blk}/backend/vbd/${guest}/51744`;
-    expect(await xenstoreRead(`${frontend}/backend-id`)).toBe(String(blk));
-    await eventually(async () => ((await xenstoreRead(`${frontend}/state`)) === '4' && (await xenstoreRead(`${backend}/state`)) === '4' ? true : undefined), "g1's vbd to connect to blkback in blk", 120_000);
-    timed('guest g1 vbd connected to blkback in the block driver domain', began);
-    expect(await xenstoreRead(`${backend}/params`)).toMatch(/\/g1\.xvda\.img$/);
-    expect(Number(await xenstoreRead(`${backend}/sectors`)) * 512).toBe(16 * 2 ** 20);
-    // Its vif follows the control vif every domain of the service image has (devid 0).
-    const vifFrontend = `/local/domain/${guest}/device/vif/1`;
-    const vifBackend = `/local/domain/${net}/backend/vif/${guest}/1`;
-    expect(await xenstoreRead(`${vifFrontend}/backend-id`)).toBe(String(net));
-    await eventually(async () => ((await xenstoreRead(`${vifFrontend}/state`)) === '4' && (await xenstoreRead(`${vifBackend}/state`)) === '4' ? true : undefined), "g1's vif to connect to netback in net", 120_000);
-    expect(await xenstoreRead(`${vifBackend}/mac`)).toBe('00:16:3e:00:00:01');
-    expect(await xenstoreRead(`${vifBackend}/bridge`)).toBe('xoarguests');
-    await destroyGuest(operator, host, 'g1', timeoutMs);
+  it('destroys the guest: its domain is gone, and its vbd and vif leave blk and net', async () => {
+    const guest = await domidOf(`${host}-g1-1`);
+    const disk = vbd(guest, await domidOf(`${host}-blk-${instanceOf('blk')}`));
+    const nic = vif(guest, await domidOf(`${host}-net-${instanceOf('net')}`));
+    await destroyGuest(operator, host, 'g1', guestTimeoutMs());
     expect((await domains()).has(`${host}-g1-1`)).toBe(false);
-    await eventually(async () => ((await xenstoreRead(backend)) === undefined && (await xenstoreRead(vifBackend)) === undefined ? true : undefined), "g1's vbd and vif to leave blk and net", 60_000);
+    await eventually(async () => ((await xenstoreRead(disk.backend)) === undefined && (await xenstoreRead(nic.backend)) === undefined ? true : undefined), "g1's vbd and vif to leave blk and net", 60_000);
   }, LAB_TIMEOUT_MS);
 
   it('stops the host: no domain of it is left', async () => {

@@ -101,3 +101,12 @@ export class XenDiskFailedError extends XoarError {
     });
   }
 }
+
+/** A driver domain that became the serving one did not report `running` (its `xl devd` started) in time. */
+export class XenDriverDomainNotReadyError extends XoarError {
+  constructor(domain: string, timeoutMs: number, state: string | undefined) {
+    super('xen-driver-domain-not-ready', `the driver domain ${domain} did not reach data/xoar/state = running within ${timeoutMs} ms (last state: ${state ?? 'none'}): its guests' devices were not attached to it again`, {
+      hint: `read its console log (/var/log/xen/console/guest-${domain}.log); once it runs, destroy and create the guests it serves`,
+    });
+  }
+}

@@ -15,6 +15,7 @@ describe("a guest's disks as Xen vbds", () => {
       'backend=h1-blk-a-3,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk-a/web-1.xvda.img',
       'backend=h1-blk-b-1,vdev=xvdd,format=raw,access=rw,script=xoar-guest-disk,target=/srv/b/web-1.xvdb.img',
     ]);
+    expect(vbds.map(({ service, vdev }) => [service, vdev])).toEqual([['blk-a', 'xvdc'], ['blk-b', 'xvdd']]);
     expect(vbds[1]!.size).toEqual({ path: '/local/domain/15/xoar/guest-disks/web-1/xvdb', value: String(2 ** 24), perms: ['n0', 'r15'] });
   });
 

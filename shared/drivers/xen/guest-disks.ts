@@ -12,6 +12,10 @@ export const GUEST_DISK_SCRIPT = 'xoar-guest-disk';
 
 /** A guest's disk as a Xen vbd: what `xl block-attach` is given, and what its driver domain is told first. */
 export interface GuestVbd {
+  /** The block service that serves it. */
+  service: string;
+  /** Its device in the guest (xvdc on). */
+  vdev: string;
   /** The disk spec (xl-disk-configuration(5)) for `xl block-attach`. */
   disk: string;
   /** The image's size, under the driver domain's own `xoar/guest-disks/`, for the hotplug script to create the image with. */
@@ -41,8 +45,9 @@ export function guestVbds(config: GuestConfig, blockDomainOf: (serviceId: string
       throw new XenConfigInvalidError('disk', source, `its disk ${disk.vdev} is served by "${disk.backend}", which runs as no block driver domain of this driver`, `start the block service "${disk.backend}" (a service with role block) before the guest`);
     }
     const target = join(backend.dir, diskImageName(config.id, disk.vdev));
-    const spec = specString('disk', [['backend', backend.name], ['vdev', guestDiskVdev(index, source)], ['format', 'raw'], ['access', 'rw'], ['script', GUEST_DISK_SCRIPT], ['target', target]], source);
+    const vdev = guestDiskVdev(index, source);
+    const spec = specString('disk', [['backend', backend.name], ['vdev', vdev], ['format', 'raw'], ['access', 'rw'], ['script', GUEST_DISK_SCRIPT], ['target', target]], source);
     const size = { path: `${domainPath(backend.domid)}/xoar/guest-disks/${config.id}/${disk.vdev}`, value: String(disk.sizeBytes), perms: ['n0', `r${backend.domid}`] };
-    return { disk: spec, size };
+    return { service: disk.backend, vdev, disk: spec, size };
   });
 }

@@ -10,8 +10,8 @@ describe("a guest's vifs as Xen vifs", () => {
   it('puts each on the guest bridge of the network driver domain that serves it, with its MAC, and its rate when it has one, a setting per argument', () => {
     const vifs = guestVifs(config([{ mac: '00:16:3e:00:00:01', devid: 0, backend: 'net-a', backendDomid: 5 }, { mac: '00:16:3e:00:00:02', devid: 1, backend: 'net-a', backendDomid: 5, rateBitsPerSecond: 1_000_000 }]), (id) => domains[id]);
     expect(vifs).toEqual([
-      ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:01', 'bridge=xoarguests'],
-      ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:02', 'bridge=xoarguests', 'rate=1000000b/s'],
+      { service: 'net-a', mac: '00:16:3e:00:00:01', settings: ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:01', 'bridge=xoarguests'] },
+      { service: 'net-a', mac: '00:16:3e:00:00:02', settings: ['backend=h1-net-a-2', 'mac=00:16:3e:00:00:02', 'bridge=xoarguests', 'rate=1000000b/s'] },
     ]);
   });
 

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeDomainConfig } from './domain-config-file.js';
+import { awaitDomainState } from './domain-state.js';
 import { templateDomainName } from './domain-names.js';
 import { XenTemplateTimeoutError } from './errors.js';
 import { FileDigests } from './file-digests.js';
-import { statePath } from './identity.js';
 import { GUEST_ROLE } from '../../guest/guest-config.js';
 import { serviceDiskPath, serviceDomainConfig, type ServiceDomainSettings, type ServiceDomainSpec, templateShape } from './service-domain-config.js';
 import type { XenToolstack } from './toolstack.js';
@@ -112,31 +112,9 @@ export class Templates {
     await this.xen.createDisk(disk, this.settings.diskSizeBytes);
   }
 
-  private async awaitWaiting(shape: string, name: string, domid: number): Promise<void> {
-    const path = statePath(domid);
-    let last: string | undefined;
-    let reached!: () => void;
-    const waiting = new Promise<void>((resolve) => (reached = resolve));
-    // A read that fails is tried again on the next event; the timeout bounds it all.
-    const unwatch = await this.xen.watch(path, () => {
-      void this.xen.read(path).then(
-        (state) => {
-          last = state;
-          if (state === WAITING) reached();
-        },
-        () => undefined,
-      );
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new XenTemplateTimeoutError(shape, name, this.settings.bootTimeoutMs, last)), this.settings.bootTimeoutMs);
-    });
-    try {
-      await Promise.race([waiting, timedOut]);
-    } finally {
-      clearTimeout(timer);
-      await unwatch();
-    }
+  private awaitWaiting(shape: string, name: string, domid: number): Promise<void> {
+    const timeoutMs = this.settings.bootTimeoutMs;
+    return awaitDomainState(this.xen, domid, WAITING, { timeoutMs, timedOut: (last) => new XenTemplateTimeoutError(shape, name, timeoutMs, last) });
   }
 
   private async templateAt(shape: string, file: string): Promise<Template> {

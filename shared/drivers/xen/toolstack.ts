@@ -37,6 +37,10 @@ export interface XenToolstack {
    * its back-end is in; `settings` are its `key=value` settings, one each (not comma-joined).
    */
   attachNic(name: string, settings: readonly string[]): Promise<void>;
+  /** `xl block-detach --force`: takes the disk `vdev` away from the domain without waiting on its back-end (which may be gone). */
+  detachDisk(name: string, vdev: string): Promise<void>;
+  /** `xl network-detach`: takes the vif with this MAC away from the domain; libxl forces it once a back-end that is gone does not answer. */
+  detachNic(name: string, mac: string): Promise<void>;
   /** A sparse raw image of `sizeBytes` with an empty ext4 file system, for a service VM that keeps files. */
   createDisk(file: string, sizeBytes: number): Promise<void>;
   close(): Promise<void>;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Role } from '../../policy/types.js';
 import type { InstanceSpec } from '../driver.js';
 import { XenBrokerUnreachableError, XenSnapshotStaleError, XenTemplateTimeoutError, XlFailedError } from './errors.js';
@@ -200,6 +201,78 @@ describe('the xen driver, on a fake Xen', () => {
       await driver.start(spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs, workload: null } }));
       expect(xen.calls.slice(-2).map((call) => call.split(' ')[0])).toEqual(['attach-disk', 'attach-nic']);
       expect(xen.calls.at(-1)).toBe('attach-nic h1-g1-1 backend=h1-net-1 mac=00:16:3e:00:00:0a bridge=xoarguests rate=8000000b/s');
+    });
+
+    describe("when a service's serving domain changes (its instance rolled back)", () => {
+      const vifs = [{ mac: '00:16:3e:00:00:0a', devid: 0, backend: 'net', backendDomid: 4 }];
+      const guestWithVif = spec({ id: 'g1', role: 'guest', config: { id: 'g1', domid: 7, tenant: 'acme', disks, vifs, workload: null } });
+      const moves = () => xen.calls.filter((call) => /^(detach|attach)/.test(call) || call.includes('/xoar/guest-disks/'));
+      const settle = async () => {
+        for (let turn = 0; turn < 5; turn++) await nextTurn();
+      };
+
+      it("attaches a live guest's disk again to the new instance once it runs xl devd, the stale one detached first; its vif stays", async () => {
+        const first = await driver.start(blk(1));
+        await driver.start(net);
+        await driver.start(guestWithVif);
+        xen.calls.length = 0;
+        await driver.destroy(first);
+        const second = await driver.start(blk(2));
+        await settle();
+        // Not before it runs: a back-end written before its blkback and xl devd would wait for nobody.
+        expect(moves()).toEqual([]);
+        xen.reportState('h1-blk-2', 'running');
+        await vi.waitFor(() => expect(moves()).toHaveLength(3));
+        expect(moves()).toEqual([
+          'detach-disk h1-g1-1 xvdc',
+          `write /local/domain/${second.domid}/xoar/guest-disks/g1/xvda`,
+          'attach-disk h1-g1-1 backend=h1-blk-2,vdev=xvdc,format=raw,access=rw,script=xoar-guest-disk,target=/var/lib/xoar/blk/g1.xvda.img',
+        ]);
+      });
+
+      it("attaches a live guest's vif again to the network service's new instance, detached by its MAC first; its disk stays", async () => {
+        await driver.start(blk(1));
+        const first = await driver.start(net);
+        await driver.start(guestWithVif);
+        xen.calls.length = 0;
+        await driver.destroy(first);
+        await driver.start(spec({ id: 'net', role: Role.network, instance: 2 }));
+        xen.reportState('h1-net-2', 'running');
+        await vi.waitFor(() => expect(moves()).toHaveLength(2));
+        expect(moves()).toEqual(['detach-nic h1-g1-1 00:16:3e:00:00:0a', 'attach-nic h1-g1-1 backend=h1-net-2 mac=00:16:3e:00:00:0a bridge=xoarguests']);
+      });
+
+      it('leaves guests that are gone, and a standby numbered after the serving instance changes nothing', async () => {
+        const first = await driver.start(blk(1));
+        const g1 = await driver.start(guest);
+        await driver.start(blk(2));
+        await driver.destroy(g1);
+        xen.calls.length = 0;
+        await driver.destroy(first);
+        xen.reportState('h1-blk-2', 'running');
+        await settle();
+        expect(moves()).toEqual([]);
+      });
+
+      it('still attaches the disk when detaching the stale one fails (it was gone already)', async () => {
+        const first = await driver.start(blk(1));
+        await driver.start(guest);
+        await driver.destroy(first);
+        xen.failNext.set('detachDisk', new XlFailedError(['block-detach'], 'exited with 1', 1, 'Error: Device xvdc not connected.'));
+        await driver.start(blk(2));
+        xen.reportState('h1-blk-2', 'running');
+        await vi.waitFor(() => expect(moves().at(-1)).toMatch(/^attach-disk h1-g1-1 backend=h1-blk-2,/));
+      });
+
+      it('closes without waiting for a new instance that never runs', async () => {
+        const first = await driver.start(blk(1));
+        await driver.start(guest);
+        await driver.destroy(first);
+        await driver.start(blk(2));
+        await settle();
+        await driver.close();
+        expect(moves().filter((call) => call.startsWith('detach'))).toEqual([]);
+      });
     });
 
     it('refuses a guest whose block service runs nowhere before any domain of it exists', async () => {

@@ -9,8 +9,7 @@ import { DomainDeaths } from './domain-deaths.js';
 import { instanceDomainName } from './domain-names.js';
 import { XenSnapshotStaleError } from './errors.js';
 import { DriverDomains } from './driver-domains.js';
-import { guestVbds } from './guest-disks.js';
-import { guestVifs } from './guest-vifs.js';
+import { GuestDevices } from './guest-devices.js';
 import { identityEntries } from './identity.js';
 import { isDriverDomain, serviceDomainConfig, type ServiceDomainImage } from './service-domain-config.js';
 import { Templates, type Template, type TemplateSettings } from './templates.js';
@@ -65,7 +64,7 @@ export interface XenInstanceHandle extends InstanceHandle {
  * through XenStore (identityEntries). The template is the snapshot: `snapshot` returns it, and
  * `restore` restores the same image `start` did, as long as it is still the one on disk. A
  * guest's disks and vifs are then attached as Xen devices whose back-ends are the driver domains
- * that serve them (guestVbds, guestVifs).
+ * that serve them, and attached again when a service's serving domain changes (GuestDevices).
  */
 export class XenDriver implements ServiceDriver {
   readonly kind = 'xen';
@@ -77,6 +76,7 @@ export class XenDriver implements ServiceDriver {
   private readonly settings: TemplateSettings;
   /** The live instances of each block and network service: the back-ends of the guests' devices. */
   private readonly driverDomains = new DriverDomains();
+  private readonly guestDevices: GuestDevices;
 
   constructor(
     private readonly xen: XenToolstack,
@@ -86,6 +86,7 @@ export class XenDriver implements ServiceDriver {
     this.templates = new Templates(xen, this.settings);
     this.addresses = new AddressPool(options.controlNetwork ?? '10.88.0.1/24');
     this.deaths = new DomainDeaths(xen, options.log ?? silentLogger);
+    this.guestDevices = new GuestDevices(xen, this.driverDomains, { readyTimeoutMs: this.settings.bootTimeoutMs, log: options.log ?? silentLogger });
   }
 
   async start(spec: InstanceSpec): Promise<XenInstanceHandle> {
@@ -118,6 +119,7 @@ export class XenDriver implements ServiceDriver {
 
   /** Stops watching for deaths and closes the connection to Xen; call once every instance is gone. */
   async close(): Promise<void> {
+    await this.guestDevices.close();
     await this.deaths.stop();
     await this.xen.close();
   }
@@ -125,9 +127,7 @@ export class XenDriver implements ServiceDriver {
   private async launch(spec: InstanceSpec, template: Template): Promise<XenInstanceHandle> {
     const name = instanceDomainName(spec.host, spec.id, spec.instance);
     const guest = spec.role === GUEST_ROLE ? parseGuestConfig(spec.config) : undefined;
-    const driverDomainOf = (id: string) => this.driverDomains.serving(id);
-    const vbds = guest === undefined ? [] : guestVbds(guest, driverDomainOf);
-    const vifs = guest === undefined ? [] : guestVifs(guest, driverDomainOf);
+    const devices = guest === undefined ? undefined : this.guestDevices.plan(guest);
     const { path: cfgPath } = await writeDomainConfig(this.settings.stateDir, name, serviceDomainConfig(spec, name, this.settings), `service VM "${spec.id}"`);
     await this.deaths.start();
     const address = this.addresses.take(name);
@@ -144,20 +144,24 @@ export class XenDriver implements ServiceDriver {
     const handle: XenInstanceHandle = { id: spec.id, instance: spec.instance, pid: undefined, exited, domid, name };
     try {
       await this.xen.write(identityEntries(spec, domid, address));
-      // The domain's hotplug script creates the image if its block service has not yet, at this size.
-      for (const { disk, size } of vbds) {
-        await this.xen.write([size]);
-        await this.xen.attachDisk(name, disk);
-      }
-      for (const vif of vifs) await this.xen.attachNic(name, vif);
+      if (devices !== undefined) await this.guestDevices.attach(name, devices);
     } catch (error) {
       await this.destroy(handle);
       throw error;
     }
+    if (guest !== undefined) this.guestDevices.follow(name, guest, exited);
     if (isDriverDomain(spec.role)) {
-      this.driverDomains.add(spec.id, spec.instance, { name, domid, dir: spec.writePaths[0] });
-      void exited.then(() => this.driverDomains.remove(spec.id, spec.instance));
+      this.changeDriverDomains(spec.id, () => this.driverDomains.add(spec.id, spec.instance, { name, domid, dir: spec.writePaths[0] }));
+      void exited.then(() => this.changeDriverDomains(spec.id, () => this.driverDomains.remove(spec.id, spec.instance)));
     }
     return handle;
+  }
+
+  /** Makes a change to a service's driver domains; if it changes the serving one, the guests' devices it serves move there. */
+  private changeDriverDomains(serviceId: string, change: () => void): void {
+    const before = this.driverDomains.serving(serviceId);
+    change();
+    const after = this.driverDomains.serving(serviceId);
+    if (after !== undefined && after !== before) this.guestDevices.moveTo(serviceId, after);
   }
 }

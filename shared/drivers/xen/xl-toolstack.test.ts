@@ -71,6 +71,13 @@ describe('the xl toolstack', () => {
     expect(ran()).toEqual(['network-attach|h1-g1-1|backend=h1-net-1|mac=00:16:3e:00:00:01|bridge=xoarguests']);
   });
 
+  it('detaches a disk by force (its back-end may be gone) and a vif by its MAC', async () => {
+    const xl = new XlToolstack();
+    await xl.detachDisk('h1-g1-1', 'xvdc');
+    await xl.detachNic('h1-g1-1', '00:16:3e:00:00:01');
+    expect(ran()).toEqual(['block-detach|--force|h1-g1-1|xvdc', 'network-detach|h1-g1-1|00:16:3e:00:00:01']);
+  });
+
   it('runs the commands that plug devices one at a time, and goes on after one fails', async () => {
     const xl = new XlToolstack();
     process.env['XL_FAIL'] = 'block-attach';

@@ -15,7 +15,7 @@ export interface XlToolstackOptions {
 
 /**
  * The real edge: `xl` run as a command (no shell), XenStore through xenstored's socket. The
- * commands that plug devices (create, restore, save, block- and network-attach) run one at a
+ * commands that plug devices (create, restore, save, block and network attach and detach) run one at a
  * time: each runs hotplug scripts that take a lock of their own and that libxl kills after 40 s,
  * and several at once on a busy dom0 made one overrun.
  */
@@ -58,6 +58,14 @@ export class XlToolstack implements XenToolstack {
 
   async attachNic(name: string, settings: readonly string[]): Promise<void> {
     await this.oneAtATime(['network-attach', name, ...settings]);
+  }
+
+  async detachDisk(name: string, vdev: string): Promise<void> {
+    await this.oneAtATime(['block-detach', '--force', name, vdev]);
+  }
+
+  async detachNic(name: string, mac: string): Promise<void> {
+    await this.oneAtATime(['network-detach', name, mac]);
   }
 
   /** The text listing: `xl list -l` leaves out domains whose configuration libxl cannot read back, and shows no shutdown state. */

@@ -4,7 +4,7 @@ import { domainPath, exitPath, statePath } from '../identity.js';
 import type { Unwatch, XenstoreEntry, XenToolstack } from '../toolstack.js';
 import { type DomainState, ShutdownReason } from '../xl-list.js';
 
-type FailingCall = 'restore' | 'write' | 'attachDisk';
+type FailingCall = 'restore' | 'write' | 'attachDisk' | 'detachDisk';
 
 interface FakeDomain {
   domid: number;
@@ -72,6 +72,15 @@ export class FakeXen implements XenToolstack {
     this.calls.push(`attach-nic ${name} ${settings.join(' ')}`);
   }
 
+  async detachDisk(name: string, vdev: string): Promise<void> {
+    this.calls.push(`detach-disk ${name} ${vdev}`);
+    this.throwIfFailing('detachDisk');
+  }
+
+  async detachNic(name: string, mac: string): Promise<void> {
+    this.calls.push(`detach-nic ${name} ${mac}`);
+  }
+
   async list(): Promise<DomainState[]> {
     return [...this.domains].map(([name, { domid, shutdown }]) => ({ name, domid, shutdown }));
   }
@@ -111,6 +120,11 @@ export class FakeXen implements XenToolstack {
     if (code !== undefined) this.set(exitPath(domain.domid), String(code));
     domain.shutdown = reason;
     this.fire('@releaseDomain');
+  }
+
+  /** The domain's /init reported `state` (data/xoar/state): `running` once its service runs. */
+  reportState(name: string, state: string): void {
+    this.set(statePath(this.domains.get(name)!.domid), state);
   }
 
   /** The domain is gone without the driver's doing (`xl destroy` by hand). */
