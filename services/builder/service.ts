@@ -1,4 +1,3 @@
-import { RELOAD_TIMEOUT_MS } from '../../shared/broker/reload-result.js';
 import { guestOfRequest, SupervisorOp } from '../../shared/bus/subjects.js';
 import type { GuestConfig, GuestWorkload } from '../../shared/guest/guest-config.js';
 import { BuilderOp, type BuiltGuest, type CreatedGuest } from '../../shared/guest/guest-ops.js';
@@ -10,9 +9,6 @@ import { writeDirectories } from '../../shared/xenbus/write-directories.js';
 import { XenbusConnection } from '../../shared/xenbus/xenbus-connection.js';
 import { busChannels } from '../../shared/xenstore/bus-client.js';
 import { XenstoreRequestError } from '../../shared/xenstore/xenstore-client.js';
-
-/** The supervisor answers a grant once the broker has reloaded the permissions it gives; 5 s more for the round trip. */
-const GRANT_ISSUE_WAIT_MS = RELOAD_TIMEOUT_MS + 5_000;
 
 /**
  * The Builder: creates a guest's domain through the supervisor (it holds `vm.create`), writes its
@@ -34,7 +30,7 @@ async function build(ctx: ServiceContext, xenbus: XenbusConnection, guest: strin
     const devices = deviceEntriesOf(config);
     for (const backend of new Set([...config.disks, ...config.vifs].map((device) => device.backendDomid))) await ensureHome(xenbus, backend);
     await writeDirectories(xenbus.client, [domainHome(domid), ...devices.flatMap((device) => [device.entries.frontend, device.entries.backend])]);
-    for (const { grant } of devices) await ctx.requestSupervisor(SupervisorOp.grantIssue, { guest, ...grant }, GRANT_ISSUE_WAIT_MS);
+    for (const { grant } of devices) await ctx.requestSupervisor(SupervisorOp.grantIssue, { guest, ...grant }, guestOpTimeout(ctx));
     await ctx.requestSupervisor(SupervisorOp.vmStart, { guest }, guestOpTimeout(ctx));
     return { guest, domid };
   } catch (error) {
@@ -51,7 +47,11 @@ async function destroy(ctx: ServiceContext, xenbus: XenbusConnection, guest: str
   return { guest, destroyed: true };
 }
 
-/** The host's budget for starting or ending a guest (instance-spec.ts puts it in the builder's config). */
+/**
+ * The host's budget for starting or ending a guest (instance-spec.ts puts it in the builder's
+ * config), which each step asked of the supervisor may take: a grant is answered once the broker
+ * has reloaded, which on a busy dom0 under emulation took longer than any fixed wait allowed.
+ */
 function guestOpTimeout(ctx: ServiceContext): number {
   return Number(ctx.spec.config['guestOpTimeoutMs']);
 }
