@@ -54,6 +54,13 @@ done
 /usr/lib/xen-4.17/bin/xen-init-dom0 || fail "xen-init-dom0 failed"
 /usr/lib/xen-4.17/bin/xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/xen/console \
   || fail "xenconsoled failed"
+# dom0 runs the supervisor and the broker: with a dozen domains sharing two emulated CPUs, its
+# fair share starved them (the broker took seconds to read a message; heartbeats came late).
+case $(xl info | awk '$1 == "xen_scheduler" { print $3 }') in
+  credit2) xl sched-credit2 -d Domain-0 -w 1024 ;;
+  credit) xl sched-credit -d Domain-0 -w 1024 ;;
+  *) false ;;
+esac || echo "dom0-init: could not raise dom0's scheduler weight; it competes with the domains as an equal"
 
 brctl addbr xenbr0 && echo 0 > /sys/class/net/xenbr0/bridge/forward_delay && ip addr add 10.88.0.1/24 dev xenbr0 && ip link set xenbr0 up \
   || fail "bridge xenbr0 setup failed"

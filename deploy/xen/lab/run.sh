@@ -7,7 +7,7 @@
 # had to be killed after XEN_LAB_TIMEOUT seconds (default 1200), 125 if dom0 never reported.
 # Env: XEN_LAB_TIMEOUT, XEN_LAB_MEM (QEMU MiB, 3072), XEN_LAB_DOM0_MEM (MiB, 512),
 #      XEN_LAB_SCRATCH_GB (8), XEN_LAB_KEEP_SCRATCH=1 reuses and keeps .xen-lab/scratch.img,
-#      XEN_LAB_ACCEL (tcg,thread=single),
+#      XEN_LAB_ACCEL (tcg: multi-threaded),
 #      XEN_LAB_CPU (max,-smap,-avx,...), XEN_LAB_SMP (2), XEN_LAB_XEN_ARGS / XEN_LAB_DOM0_ARGS (appended).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,9 +52,10 @@ default_cpu=max,-smap,-avx,-avx2,-fma,-f16c,-vaes,-vpclmulqdq
 dom0_mem=${XEN_LAB_DOM0_MEM:-512}
 xen_args="console=com1 com1=115200,8n1 dom0_mem=${dom0_mem}M,max:${dom0_mem}M dom0_max_vcpus=1 spec-ctrl=eager-fpu loglvl=warning guest_loglvl=warning ${XEN_LAB_XEN_ARGS:-}"
 dom0_args="console=hvc0 earlyprintk=xen rdinit=/init quiet loglevel=4 xoar.script=$script ${XEN_LAB_DOM0_ARGS:-}"
-# Single-threaded TCG: with multi-threaded TCG (-accel tcg) and several domUs running, dom0
-# processes crashed at random (malloc corruption, xl segfaults); not seen with thread=single.
-qemu=(qemu-system-x86_64 -accel "${XEN_LAB_ACCEL:-tcg,thread=single}" -cpu "${XEN_LAB_CPU:-$default_cpu}" -m "${XEN_LAB_MEM:-3072}" -smp "${XEN_LAB_SMP:-2}"
+# Multi-threaded TCG: each emulated CPU on a host thread of its own. On one thread for both, dom0
+# (supervisor, broker, xl) got too little beside a dozen domains: heartbeats and grants came late.
+# The random crashes of dom0 programs once seen with it were the lazy FPU switching eager-fpu removes.
+qemu=(qemu-system-x86_64 -accel "${XEN_LAB_ACCEL:-tcg}" -cpu "${XEN_LAB_CPU:-$default_cpu}" -m "${XEN_LAB_MEM:-3072}" -smp "${XEN_LAB_SMP:-2}"
   -nographic -no-reboot
   -kernel "$LAB_OUT/xen" -append "$xen_args"
   -initrd "$LAB_OUT/vmlinuz $dom0_args,$LAB_OUT/dom0.cpio.gz"
