@@ -137,6 +137,22 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     timed("g1's vbd attached again and connected to the new blk", began);
   }, LAB_TIMEOUT_MS);
 
+  it("rolls the network service VM back while g1 runs: g1's vif attached again to the new net domain", async () => {
+    const before = instanceOf('net');
+    const began = performance.now();
+    await supervisor.restart('net');
+    timed('net rolled back', began);
+    const after = instanceOf('net');
+    expect(after).toBeGreaterThan(before);
+    await eventually(async () => ((await domains()).has(`${host}-net-${before}`) ? undefined : true), 'the old net domain to go', 120_000);
+    const net = await domidOf(`${host}-net-${after}`);
+    const nic = vif(await domidOf(`${host}-g1-1`), net);
+    await eventually(async () => ((await xenstoreRead(`${nic.frontend}/backend-id`)) === String(net) && (await connected(nic)) ? true : undefined), "g1's vif to connect to netback in the new net", 180_000);
+    timed("g1's vif attached again and connected to the new net", began);
+    expect(await xenstoreRead(`${nic.backend}/mac`)).toBe('00:16:3e:00:00:01');
+    expect(await xenstoreRead(`${nic.backend}/bridge`)).toBe('xoarguests');
+  }, LAB_TIMEOUT_MS);
+
   it('destroys the guest: its domain is gone, and its vbd and vif leave blk and net', async () => {
     const guest = await domidOf(`${host}-g1-1`);
     const disk = vbd(guest, await domidOf(`${host}-blk-${instanceOf('blk')}`));
