@@ -39,10 +39,9 @@ export class GuestDevices {
     this.closing.catch(() => undefined);
   }
 
-  /** The guest's devices on the domains serving now; throws for one whose service runs as no driver domain. */
-  plan(config: GuestConfig): GuestDevicePlan {
-    const serving = (id: string) => this.driverDomains.serving(id);
-    return { vbds: guestVbds(config, serving), vifs: guestVifs(config, serving) };
+  /** The guest's devices on the given serving domains (by default those serving now); throws for one whose service runs as no driver domain. */
+  plan(config: GuestConfig, servingOf = (id: string) => this.driverDomains.serving(id)): GuestDevicePlan {
+    return { vbds: guestVbds(config, servingOf), vifs: guestVifs(config, servingOf) };
   }
 
   /** Attaches the planned devices to the guest's domain `name`: each disk's size told to its driver domain first. */
@@ -72,7 +71,7 @@ export class GuestDevices {
   }
 
   private async move(serviceId: string, domain: DriverDomain): Promise<void> {
-    const guests = [...this.live].filter(([, config]) => config.disks.some((d) => d.backend === serviceId) || config.vifs.some((v) => v.backend === serviceId));
+    const guests = [...this.live].filter(([, config]) => [...config.disks, ...config.vifs].some((device) => device.backend === serviceId));
     if (guests.length === 0) return;
     const { readyTimeoutMs, log } = this.options;
     try {
@@ -93,7 +92,8 @@ export class GuestDevices {
   private async moveGuest(name: string, config: GuestConfig, serviceId: string, domain: DriverDomain): Promise<void> {
     let plan: GuestDevicePlan;
     try {
-      plan = this.plan(config);
+      // The moved devices go to the domain that was waited for, even if another serves by now (its own move follows).
+      plan = this.plan(config, (id) => (id === serviceId ? domain : this.driverDomains.serving(id)));
     } catch (error) {
       this.options.log.error("cannot attach a guest's devices again", { domain: name, service: serviceId, error: describeError(error) });
       return;
