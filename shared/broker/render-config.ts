@@ -53,7 +53,7 @@ const NOBODY: Principal = {
  * nats-server's default (2 s) dropped clients mid-handshake on a busy host: a client that starts
  * beside a dozen others, or runs in a domain under emulation, signs the server's nonce later.
  */
-export const AUTH_TIMEOUT_SECONDS = CONNECT_TIMEOUT_MS / 1000;
+const AUTH_TIMEOUT_SECONDS = CONNECT_TIMEOUT_MS / 1000;
 
 /**
  * Renders the `authorization` block alone: one nkey user per principal with its permissions.
