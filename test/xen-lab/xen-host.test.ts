@@ -80,6 +80,8 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
   const vbd = (guest: number, blk: number) => ({ frontend: `/local/domain/${guest}/device/vbd/51744`, backend: `/local/domain/${blk}/backend/vbd/${guest}/51744` });
   const vif = (guest: number, net: number) => ({ frontend: `/local/domain/${guest}/device/vif/1`, backend: `/local/domain/${net}/backend/vif/${guest}/1` });
   const connected = async ({ frontend, backend }: { frontend: string; backend: string }) => (await xenstoreRead(`${frontend}/state`)) === '4' && (await xenstoreRead(`${backend}/state`)) === '4';
+  /** The device's front-end names `backendDomid` and both ends are connected (after a move: to the new back-end). */
+  const connectedTo = async (device: { frontend: string; backend: string }, backendDomid: number) => (await xenstoreRead(`${device.frontend}/backend-id`)) === String(backendDomid) && (await connected(device));
   const domidOf = async (name: string) => {
     const domid = (await domains()).get(name);
     expect(domid, `${name} in xl list`).toBeTypeOf('number');
@@ -133,7 +135,7 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     expect(supervisor.status().services.find((s) => s.id === 'blk')?.snapshot?.digest).toBe(snapshot);
 
     const disk = vbd(await domidOf(`${host}-g1-1`), blk);
-    await eventually(async () => ((await xenstoreRead(`${disk.frontend}/backend-id`)) === String(blk) && (await connected(disk)) ? true : undefined), "g1's vbd to connect to blkback in the new blk", 180_000);
+    await eventually(async () => ((await connectedTo(disk, blk)) ? true : undefined), "g1's vbd to connect to blkback in the new blk", 180_000);
     timed("g1's vbd attached again and connected to the new blk", began);
   }, LAB_TIMEOUT_MS);
 
@@ -147,7 +149,7 @@ describe.runIf(inLab)('a host on the xen driver, on real Xen', () => {
     await eventually(async () => ((await domains()).has(`${host}-net-${before}`) ? undefined : true), 'the old net domain to go', 120_000);
     const net = await domidOf(`${host}-net-${after}`);
     const nic = vif(await domidOf(`${host}-g1-1`), net);
-    await eventually(async () => ((await xenstoreRead(`${nic.frontend}/backend-id`)) === String(net) && (await connected(nic)) ? true : undefined), "g1's vif to connect to netback in the new net", 180_000);
+    await eventually(async () => ((await connectedTo(nic, net)) ? true : undefined), "g1's vif to connect to netback in the new net", 180_000);
     timed("g1's vif attached again and connected to the new net", began);
     expect(await xenstoreRead(`${nic.backend}/mac`)).toBe('00:16:3e:00:00:01');
     expect(await xenstoreRead(`${nic.backend}/bridge`)).toBe('xoarguests');
